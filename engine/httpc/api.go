@@ -64,6 +64,7 @@ type Request struct {
 	Cookies      []Cookie
 	Tags         []metrics.Tag // scenario, group, user tags, name (if set); the client adds method, status, url, error_code, expected_response, proto, tls_version
 	Expected     *Expected     // nil: no expected_response/http_req_failed
+	Jar          *CookieJar    // params.jar; nil: the client's jar
 }
 
 // Timings are the phases of the last hop. Duration = Sending + Waiting + Receiving.

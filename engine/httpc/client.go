@@ -1,0 +1,358 @@
+package httpc
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/loadline/loadline/engine/metrics"
+)
+
+// DefaultUserAgent is the User-Agent of requests that do not set one, when
+// Config.UserAgent is empty.
+const DefaultUserAgent = "loadline/0.1 (+https://github.com/loadline/loadline)"
+
+// Defaults of the zero Config fields.
+const (
+	DefaultTimeout      = 60 * time.Second
+	DefaultMaxRedirects = 10
+)
+
+// Client is one VU's HTTP client: its connections (kept alive per VU), cookie
+// jar and buffers. Not safe for concurrent use, except inside Batch.
+type Client struct {
+	cfg       Config
+	userAgent string
+	timeout   time.Duration
+	reg       *metrics.Registry
+	bi        *metrics.Builtin
+	rec       *metrics.Recorder
+	tags      *metrics.TagCache
+	jar       *CookieJar
+	resolver  *net.Resolver
+	tlsBase   *tls.Config
+	tlsMu     sync.Mutex
+	tlsByHost map[string]*tls.Config
+	wire      wireCounter
+
+	idle map[string][]*conn // HTTP/1.1 keep-alive connections by pool key
+	h2   h2State
+
+	recorders func() *metrics.Recorder // SetRecorderFactory; nil: Batch is sequential
+	workers   []*Client                // Batch sub-clients, made on demand and kept
+
+	active  atomic.Pointer[conn] // connection of the request in flight, for ctx aborts
+	abortFn func()
+
+	// Scratch reused by every request: the steady path does not allocate.
+	uri       fasthttp.URI
+	freq      fasthttp.Request
+	fresp     fasthttp.Response
+	urlBuf    []byte
+	keyBuf    []byte
+	cookieBuf []byte
+	statusBuf []byte
+	decBuf    []byte
+	tagBuf    []metrics.Tag
+	strs      strCache
+	curResp   *Response
+	visitHdr  func(k, v []byte)
+	visitCk   func(k, v []byte)
+	hop       hopState
+}
+
+// NewClient returns a client that records its samples through rec. reg and
+// bi resolve tag sets and metric handles; if any of reg, bi and rec is nil
+// the client records nothing (Go callers that only want responses). cfg is
+// copied; zero fields take their defaults (Timeout 60 s, MaxRedirects 10 only
+// when the whole Config is the zero value, UserAgent DefaultUserAgent).
+func NewClient(cfg *Config, reg *metrics.Registry, bi *metrics.Builtin, rec *metrics.Recorder) *Client {
+	c := &Client{reg: reg, bi: bi, rec: rec, jar: NewCookieJar(), resolver: net.DefaultResolver}
+	if cfg != nil {
+		c.cfg = *cfg
+	} else {
+		c.cfg.MaxRedirects = DefaultMaxRedirects
+	}
+	c.userAgent = c.cfg.UserAgent
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	c.timeout = c.cfg.Timeout
+	if c.timeout <= 0 {
+		c.timeout = DefaultTimeout
+	}
+	if c.cfg.MaxRedirects < 0 {
+		c.cfg.MaxRedirects = DefaultMaxRedirects
+	}
+	c.tlsBase = &tls.Config{
+		InsecureSkipVerify: c.cfg.InsecureSkipTLSVerify, //nolint:gosec // the user's explicit option
+		MinVersion:         c.cfg.TLSMinVersion,
+		MaxVersion:         c.cfg.TLSMaxVersion,
+		NextProtos:         []string{"h2", "http/1.1"},
+	}
+	c.init()
+	return c
+}
+
+// init sets up what a client and its Batch workers need.
+func (c *Client) init() {
+	if c.reg != nil && c.bi != nil && c.rec != nil {
+		c.tags = c.reg.NewTagCache()
+	}
+	c.idle = map[string][]*conn{}
+	c.strs.m = map[string]string{}
+	c.uri.DisablePathNormalizing = true
+	c.abortFn = c.abort
+	c.visitHdr = func(k, v []byte) {
+		c.curResp.Header = append(c.curResp.Header, Header{Key: c.strs.intern(k), Value: c.strs.intern(v)})
+	}
+	c.visitCk = func(_, v []byte) {
+		h := &c.hop
+		if h.keepCookies {
+			if rc, ok := parseResponseCookie(string(v)); ok {
+				c.curResp.Cookies = append(c.curResp.Cookies, rc)
+			}
+		}
+		c.ensureHostPath(h)
+		h.jar.setFromHeader(h.host, h.pathStr, h.https, string(v))
+	}
+}
+
+// SetRecorderFactory lets Batch run requests concurrently: each extra worker
+// gets its own connections, tag cache and a Recorder from newRecorder (made
+// once per worker and kept for the client's life). Without a factory Batch
+// runs its requests one after another on c.
+func (c *Client) SetRecorderFactory(newRecorder func() *metrics.Recorder) { c.recorders = newRecorder }
+
+// Jar returns the client's cookie jar.
+func (c *Client) Jar() *CookieJar { return c.jar }
+
+// StartIteration resets per-iteration state: the jar (unless NoCookiesReset)
+// and connections (when NoVUConnectionReuse).
+func (c *Client) StartIteration() {
+	if !c.cfg.NoCookiesReset {
+		c.jar.ClearAll()
+	}
+	if c.cfg.NoVUConnectionReuse {
+		c.closeIdle()
+		for _, w := range c.workers {
+			w.closeIdle()
+		}
+	}
+}
+
+// Close closes the client's connections, and those of its Batch workers.
+func (c *Client) Close() {
+	c.closeIdle()
+	for _, w := range c.workers {
+		w.closeIdle()
+	}
+}
+
+func (c *Client) closeIdle() {
+	for k, list := range c.idle {
+		for _, cn := range list {
+			cn.close()
+		}
+		delete(c.idle, k)
+	}
+	c.h2.closeIdle()
+}
+
+// abort runs when a request's context is cancelled: it unblocks the
+// request's connection I/O.
+func (c *Client) abort() {
+	if cn := c.active.Load(); cn != nil {
+		_ = cn.nc.SetDeadline(time.Unix(1, 0))
+	}
+}
+
+// Do sends req, following redirects up to its limit; each hop is recorded as
+// its own sample. The outcome, including failures, is written to resp, whose
+// buffers (Header, Body, Cookies) are reused. Do never fails: a transport
+// error leaves Status 0 with Error and ErrorCode set; an invalid URL sends and
+// records nothing (ErrorCode 1020). The deadline of the whole call (all hops)
+// is req.Timeout, else Config.Timeout; cancelling ctx aborts it.
+func (c *Client) Do(ctx context.Context, req *Request, resp *Response) {
+	resetResponse(resp)
+	resp.URL = req.URL
+	timeout := req.Timeout
+	if timeout <= 0 {
+		timeout = c.timeout
+	}
+	start := time.Now()
+	deadline := start.Add(timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, c.abortFn)
+		defer func() {
+			if !stop() {
+				// The abort ran (or runs): no idle connection may keep its
+				// past deadline.
+				c.closeIdle()
+			}
+		}()
+	}
+	if msg := c.parseURL(req.URL); msg != "" {
+		resp.Error, resp.ErrorCode = msg, ErrCodeInvalidURL
+		return
+	}
+	h := &c.hop
+	*h = hopState{
+		req: req, method: req.Method, body: req.Body, url: req.URL, deadline: deadline,
+		jar: c.jar, sendAuth: true, sendCookieHeader: true,
+	}
+	if req.Jar != nil {
+		h.jar = req.Jar
+	}
+	if h.method == "" {
+		h.method = fasthttp.MethodGet
+	}
+	maxRedirects := req.Redirects
+	if maxRedirects < 0 {
+		maxRedirects = c.cfg.MaxRedirects
+	}
+	for n := 0; ; n++ {
+		h.followable = n < maxRedirects
+		c.roundTrip(ctx, h, resp)
+		c.record(h, resp)
+		if resp.Status == 0 || !h.followable || !isFollowedRedirect(resp.Status) {
+			return
+		}
+		loc := headerValue(resp.Header, "Location")
+		if loc == "" {
+			return
+		}
+		prevHost := string(c.uri.Host())
+		if err := c.uri.UpdateBytesErr(append(c.urlBuf[:0], loc...)); err != nil {
+			return
+		}
+		if s := c.uri.Scheme(); !bytes.Equal(s, []byte("http")) && !bytes.Equal(s, []byte("https")) {
+			return
+		}
+		h.url = string(c.uri.FullURI())
+		if string(c.uri.Host()) != prevHost {
+			// As net/http: credentials do not follow a redirect to another host.
+			h.sendAuth, h.sendCookieHeader = false, false
+			c.uri.SetUsernameBytes(nil)
+			c.uri.SetPasswordBytes(nil)
+		}
+		switch resp.Status {
+		case 301, 302, 303:
+			if h.method != fasthttp.MethodHead {
+				h.method = fasthttp.MethodGet
+			}
+			h.body = nil
+			h.droppedBody = true
+		}
+		resetResponse(resp)
+		resp.URL = h.url
+	}
+}
+
+// parseURL parses raw into c.uri and returns "" or the error to report.
+func (c *Client) parseURL(raw string) string {
+	c.urlBuf = append(c.urlBuf[:0], raw...)
+	lower := len(raw) >= 8 && (strings.EqualFold(raw[:7], "http://") || strings.EqualFold(raw[:8], "https://"))
+	if !lower {
+		if _, err := url.Parse(raw); err != nil {
+			return err.Error()
+		}
+		return "unsupported protocol scheme in " + quoteURL(raw)
+	}
+	if err := c.uri.Parse(nil, c.urlBuf); err != nil || !validHostPort(c.uri.Host()) {
+		if _, uerr := url.Parse(raw); uerr != nil {
+			return uerr.Error()
+		}
+		return "invalid url " + quoteURL(raw)
+	}
+	return ""
+}
+
+func quoteURL(s string) string { return "\"" + s + "\"" }
+
+// validHostPort reports whether host[:port] has a non-empty host and, if
+// present, a numeric port in 0..65535.
+func validHostPort(h []byte) bool {
+	if len(h) == 0 {
+		return false
+	}
+	i := bytes.LastIndexByte(h, ':')
+	if i < 0 || bytes.IndexByte(h[i:], ']') >= 0 {
+		return true
+	}
+	p := h[i+1:]
+	if len(p) == 0 || len(p) > 5 {
+		return false
+	}
+	n := 0
+	for _, b := range p {
+		if b < '0' || b > '9' {
+			return false
+		}
+		n = n*10 + int(b-'0')
+	}
+	return n <= 65535 && i > 0
+}
+
+func isFollowedRedirect(status int) bool {
+	switch status {
+	case 301, 302, 303, 307, 308:
+		return true
+	}
+	return false
+}
+
+func headerValue(hs []Header, key string) string {
+	for i := range hs {
+		if strings.EqualFold(hs[i].Key, key) {
+			return hs[i].Value
+		}
+	}
+	return ""
+}
+
+// resetResponse empties resp, keeping its buffers.
+func resetResponse(r *Response) {
+	hdr, body, cookies := r.Header[:0], r.Body, r.Cookies[:0]
+	clear(r.Header[:cap(r.Header)])
+	clear(r.Cookies[:cap(r.Cookies)])
+	*r = Response{Header: hdr, Body: body[:0], Cookies: cookies}
+	if body == nil {
+		r.Body = nil
+	}
+}
+
+// strCache interns header names and values: a steady stream of identical
+// responses converts no bytes to strings. Bounded: cleared when full.
+type strCache struct{ m map[string]string }
+
+const (
+	strCacheMax    = 512
+	strCacheMaxLen = 256
+)
+
+func (s *strCache) intern(b []byte) string {
+	if v, ok := s.m[string(b)]; ok {
+		return v
+	}
+	v := string(b)
+	if len(b) > strCacheMaxLen {
+		return v
+	}
+	if len(s.m) >= strCacheMax {
+		clear(s.m)
+	}
+	s.m[v] = v
+	return v
+}

@@ -1,0 +1,212 @@
+package httpc
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// wireCounter counts the bytes a client's connections move on the wire (TLS
+// records included). Atomic because HTTP/2 connections are read by
+// net/http's goroutines.
+type wireCounter struct{ sent, received atomic.Int64 }
+
+// countConn is the raw TCP connection, wrapped to count bytes. It also keeps
+// what the dial measured, so the HTTP/2 path can read it back from the
+// connection net/http hands to its trace hooks.
+type countConn struct {
+	net.Conn
+	wire           *wireCounter
+	connecting     time.Duration
+	tlsHandshaking time.Duration
+	remoteIP       string
+	remotePort     int
+}
+
+func (c *countConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.wire.received.Add(int64(n))
+	return n, err
+}
+
+func (c *countConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.wire.sent.Add(int64(n))
+	return n, err
+}
+
+// conn is one HTTP/1.1 keep-alive connection owned by a client. It is the
+// reader below the bufio.Reader, so it sees when the first byte of a
+// response arrives (above TLS, so post-handshake TLS messages do not count as
+// the response's first byte).
+type conn struct {
+	raw        *countConn
+	nc         net.Conn // raw, or a *tls.Conn over raw
+	br         *bufio.Reader
+	bw         *bufio.Writer
+	key        string // pool key: scheme://host:port
+	tlsVersion string // "tls1.3"; "" without TLS
+	tlsCipher  string
+	used       bool // served a request: a failure before any byte may be retried
+
+	armed     bool
+	firstByte time.Time
+}
+
+func (c *conn) Read(p []byte) (int, error) {
+	n, err := c.nc.Read(p)
+	if n > 0 && c.armed {
+		c.armed = false
+		c.firstByte = time.Now()
+	}
+	return n, err
+}
+
+func (c *conn) Write(p []byte) (int, error) { return c.nc.Write(p) }
+
+func (c *conn) close() { _ = c.nc.Close() }
+
+// dialResult is what dial measured.
+type dialResult struct {
+	c          *countConn
+	tc         *tls.Conn // nil without TLS
+	dnsDone    time.Time // DNS (and blocked-hostname checks) finished
+	tcpDone    time.Time
+	tlsDone    time.Time
+	failPhase  phase
+	negotiated string // ALPN result
+}
+
+// dial resolves, connects and (for https) handshakes. host is the URL's host
+// without port; port is numeric. The DNS phase counts as blocked, as in k6.
+func (cl *Client) dial(ctx context.Context, host, port string, https bool, deadline time.Time) (dialResult, error) {
+	var r dialResult
+	r.failPhase = phaseDNS
+	if p := cl.blockedPattern(host); p != "" {
+		r.dnsDone = time.Now()
+		return r, &errBlocked{host: host, pattern: p}
+	}
+	ipStr, dport := cl.override(host, port)
+	var addrs []netip.Addr
+	if ip, err := netip.ParseAddr(strings.Trim(ipStr, "[]")); err == nil {
+		addrs = []netip.Addr{ip}
+	} else {
+		lctx, cancel := context.WithDeadline(ctx, deadline)
+		addrs, err = cl.resolver.LookupNetIP(lctx, "ip", ipStr)
+		cancel()
+		if err != nil {
+			r.dnsDone = time.Now()
+			return r, err
+		}
+		if len(addrs) == 0 {
+			r.dnsDone = time.Now()
+			return r, &net.DNSError{Err: "no such host", Name: ipStr, IsNotFound: true}
+		}
+	}
+	r.dnsDone = time.Now()
+	r.failPhase = phaseDial
+	d := net.Dialer{Deadline: deadline, KeepAlive: 30 * time.Second}
+	var nc net.Conn
+	var err error
+	for _, a := range addrs {
+		nc, err = d.DialContext(ctx, "tcp", net.JoinHostPort(a.Unmap().String(), dport))
+		if err == nil {
+			break
+		}
+	}
+	r.tcpDone = time.Now()
+	if err != nil {
+		return r, err
+	}
+	cc := &countConn{Conn: nc, wire: &cl.wire, connecting: r.tcpDone.Sub(r.dnsDone)}
+	if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+		cc.remoteIP, cc.remotePort = ta.IP.String(), ta.Port
+	}
+	r.c = cc
+	r.tlsDone = r.tcpDone
+	if !https {
+		return r, nil
+	}
+	r.failPhase = phaseTLS
+	tc := tls.Client(cc, cl.tlsConfigFor(host))
+	_ = tc.SetDeadline(deadline)
+	err = tc.HandshakeContext(ctx)
+	r.tlsDone = time.Now()
+	cc.tlsHandshaking = r.tlsDone.Sub(r.tcpDone)
+	if err != nil {
+		_ = tc.Close()
+		return r, err
+	}
+	r.tc = tc
+	r.negotiated = tc.ConnectionState().NegotiatedProtocol
+	return r, nil
+}
+
+// tlsConfigFor returns the client's TLS config with ServerName = host,
+// cached per host.
+func (cl *Client) tlsConfigFor(host string) *tls.Config {
+	cl.tlsMu.Lock()
+	defer cl.tlsMu.Unlock()
+	if c, ok := cl.tlsByHost[host]; ok {
+		return c
+	}
+	c := cl.tlsBase.Clone()
+	c.ServerName = host
+	if cl.tlsByHost == nil {
+		cl.tlsByHost = map[string]*tls.Config{}
+	}
+	cl.tlsByHost[host] = c
+	return c
+}
+
+// override applies Config.Hosts: "host:port" first, then "host".
+func (cl *Client) override(host, port string) (string, string) {
+	if len(cl.cfg.Hosts) == 0 {
+		return host, port
+	}
+	to, ok := cl.cfg.Hosts[net.JoinHostPort(host, port)]
+	if !ok {
+		if to, ok = cl.cfg.Hosts[host]; !ok {
+			return host, port
+		}
+	}
+	if h, p, err := net.SplitHostPort(to); err == nil {
+		return h, p
+	}
+	return to, port
+}
+
+// blockedPattern returns the BlockHostnames entry matching host, or "".
+func (cl *Client) blockedPattern(host string) string {
+	for _, p := range cl.cfg.BlockHostnames {
+		p = strings.ToLower(p)
+		if suffix, ok := strings.CutPrefix(p, "*"); ok {
+			if strings.HasSuffix(host, suffix) {
+				return p
+			}
+		} else if host == p {
+			return p
+		}
+	}
+	return ""
+}
+
+func tlsVersionName(v uint16) string {
+	switch v {
+	case tls.VersionTLS10:
+		return "tls1.0"
+	case tls.VersionTLS11:
+		return "tls1.1"
+	case tls.VersionTLS12:
+		return "tls1.2"
+	case tls.VersionTLS13:
+		return "tls1.3"
+	}
+	return "tls0x" + strconv.FormatUint(uint64(v), 16)
+}
