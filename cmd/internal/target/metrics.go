@@ -14,6 +14,7 @@ import (
 type serverMetrics struct {
 	reg       *prometheus.Registry
 	requests  *prometheus.CounterVec
+	inFlight  prometheus.Gauge
 	queueWait prometheus.Histogram
 	service   prometheus.Histogram
 }
@@ -25,14 +26,18 @@ func newServerMetrics(queueLen func() float64) *serverMetrics {
 			Name: "target_requests_total",
 			Help: "HTTP requests answered by the target, by route pattern and status code.",
 		}, []string{"route", "code"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "target_requests_in_flight",
+			Help: "HTTP requests being served right now, on all routes.",
+		}),
 		queueWait: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "target_capacity_queue_wait_seconds",
-			Help:    "Time /capacity requests waited in the FIFO queue for a worker slot.",
+			Help:    "Time /capacity requests waited in the FIFO queue for a worker slot, on the slot's schedule.",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 18), // 100 µs .. ~13 s
 		}),
 		service: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "target_capacity_service_seconds",
-			Help:    "Time /capacity requests held a worker slot (the service time as measured).",
+			Help:    "Time /capacity requests held a worker slot, on the slot's schedule (the service time unless cut short).",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16), // 0.5 ms .. ~16 s
 		}),
 	}
@@ -40,6 +45,7 @@ func newServerMetrics(queueLen func() float64) *serverMetrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
 		m.requests,
+		m.inFlight,
 		m.queueWait,
 		m.service,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -56,6 +62,12 @@ func newServerMetrics(queueLen func() float64) *serverMetrics {
 // go-httpbin's /sse, /drip and /websocket/echo need.
 func (m *serverMetrics) instrument(route string, h http.Handler) http.Handler {
 	return promhttp.InstrumentHandlerCounter(m.requests.MustCurryWith(prometheus.Labels{"route": route}), h)
+}
+
+// instrumentInFlight wraps h so that target_requests_in_flight counts the
+// requests inside it.
+func (m *serverMetrics) instrumentInFlight(h http.Handler) http.Handler {
+	return promhttp.InstrumentHandlerInFlight(m.inFlight, h)
 }
 
 // handler serves the registry in the Prometheus text exposition format.

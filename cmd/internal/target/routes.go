@@ -90,6 +90,15 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
+// abort ends the current request without a response, the net/http way
+// (the server recovers http.ErrAbortHandler silently and drops the
+// connection or stream). Handlers call it when a wait was cut short because
+// the client went away or the server is closing, so that a cut-short wait is
+// never mistaken for a 200.
+func abort() {
+	panic(http.ErrAbortHandler)
+}
+
 // queryInt parses the integer query parameter name into [lo, hi]. A missing
 // parameter yields def when def >= lo, otherwise an error.
 func queryInt(r *http.Request, name string, def, lo, hi int64) (int64, error) {
@@ -141,7 +150,7 @@ func (s *Server) delay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !sleep(r.Context(), d) {
-		return // client gone or server closing; nobody reads an answer
+		abort()
 	}
 	writeText(w, http.StatusOK, "ok")
 }
@@ -162,7 +171,7 @@ func (s *Server) flaky(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !sleep(r.Context(), flakyDelay) {
-		return
+		abort()
 	}
 	writeText(w, http.StatusOK, "ok")
 }
@@ -243,11 +252,11 @@ func (s *Server) svc(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if !sleep(r.Context(), left) {
-			return
+			abort()
 		}
 	}
 	if !sleep(r.Context(), time.Duration(s.extraLatency.Load())) {
-		return
+		abort()
 	}
 	writeText(w, http.StatusOK, "ok")
 }
@@ -282,8 +291,9 @@ func (s *Server) resetConns(w http.ResponseWriter, _ *http.Request) {
 
 // capacity waits FIFO for one of Workers slots, holds it for the service
 // time (ServiceTime or ?work=D), releases it, then adds ExtraLatency. The
-// Server-Timing header reports the queue wait and the measured service time
-// in milliseconds.
+// Server-Timing header reports the queue wait and the service time in
+// milliseconds, both on the slot's schedule (see fifo): a slot serves
+// exactly one request per service time while requests queue for it.
 func (s *Server) capacity(w http.ResponseWriter, r *http.Request) {
 	work := s.cfg.ServiceTime
 	if raw := r.URL.Query().Get("work"); raw != "" {
@@ -300,18 +310,28 @@ func (s *Server) capacity(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	arrived := time.Now()
-	if err := s.slots.acquire(ctx); err != nil {
-		return
+	granted, err := s.slots.acquire(ctx)
+	if err != nil {
+		abort()
 	}
-	started := time.Now()
-	done := sleep(ctx, work)
-	finished := time.Now()
-	s.slots.release()
-	wait, service := started.Sub(arrived), finished.Sub(started)
+	// Service runs from the grant instant (the previous holder's intended
+	// end), not from when this goroutine woke: see fifo. A request that
+	// found a queue cannot start before it arrived.
+	started := granted
+	if started.Before(arrived) {
+		started = arrived
+	}
+	end := started.Add(work)
+	done := sleep(ctx, time.Until(end))
+	if !done {
+		end = time.Now() // cut short: the slot is free from now
+	}
+	s.slots.release(end)
+	wait, service := started.Sub(arrived), end.Sub(started)
 	s.metrics.queueWait.Observe(wait.Seconds())
 	s.metrics.service.Observe(service.Seconds())
 	if !done || !sleep(ctx, time.Duration(s.extraLatency.Load())) {
-		return
+		abort()
 	}
 	w.Header().Set("Server-Timing", fmt.Sprintf("queue;dur=%.3f, service;dur=%.3f",
 		float64(wait)/float64(time.Millisecond), float64(service)/float64(time.Millisecond)))

@@ -67,7 +67,7 @@ func New(cfg Config) *Server {
 	mux := http.NewServeMux()
 	s.routes(mux)
 	mux.Handle("/", s.metrics.instrument("httpbin", httpbin.New()))
-	s.handler = mux
+	s.handler = s.metrics.instrumentInFlight(mux)
 	return s
 }
 
@@ -228,10 +228,10 @@ func (s *Server) Close() error {
 	s.closed = true
 	servers := s.servers
 	s.mu.Unlock()
-	s.cancelBase()
 	for _, srv := range servers {
 		_ = srv.Close()
 	}
+	s.cancelBase()
 	s.wg.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
