@@ -50,7 +50,7 @@ type TagSet struct {
 // Which fields are meaningful depends on the metric Type:
 //
 //   - Counter: Sum (total), Count (number of Add calls)
-//   - Gauge:   Value (last), Min, Max, Count
+//   - Gauge:   Value (last), Min, Max, Count, Stamp (when Value was set)
 //   - Rate:    Trues (non-zero samples), Count (all samples)
 //   - Trend:   Hist, Min, Max, Sum, Count (exact, independent of the histogram)
 type Sink struct {
@@ -62,6 +62,13 @@ type Sink struct {
 	Min   float64
 	Max   float64
 	Hist  *Histogram // Trend only
+
+	// Stamp is, for a Gauge, when Value was set: Unix nanoseconds, taken from
+	// the monotonic clock of the aggregator that recorded it (so it never goes
+	// backwards within a run). Merge keeps the Value with the latest Stamp,
+	// so a merge over several tag sets reports the value set last in time.
+	// Zero for other types.
+	Stamp int64
 }
 
 // Series is one (metric, tag set) pair and its sink.
