@@ -1,0 +1,138 @@
+package scripting
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/dop251/goja"
+	"github.com/evanw/esbuild/pkg/api"
+)
+
+// program is one transformed and compiled source file, shared by every VU
+// of a Runner (goja programs are immutable and safe to run concurrently).
+type program struct {
+	path string // absolute path on disk
+	name string // display name used in positions
+	dir  string // absolute directory, for relative imports and open()
+	prog *goja.Program
+}
+
+// compiler transforms and compiles local files once per process.
+type compiler struct {
+	mu    sync.Mutex
+	progs map[string]*program // by absolute path
+	files map[string][]byte   // open() cache, by absolute path
+}
+
+func newCompiler() *compiler {
+	return &compiler{progs: map[string]*program{}, files: map[string][]byte{}}
+}
+
+// displayName returns the name users see for an absolute path: relative to
+// the working directory when it lies below it, the absolute path otherwise.
+func displayName(abs string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return filepath.ToSlash(abs)
+}
+
+// load returns the compiled program for the file at abs, transforming and
+// compiling it on first use. Errors are *Error with exit code 107.
+func (c *compiler) load(abs string) (*program, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p, ok := c.progs[abs]; ok {
+		return p, nil
+	}
+	src, err := os.ReadFile(abs)
+	if err != nil {
+		return nil, &Error{ExitCode: ExitScriptError, Message: fmt.Sprintf("scripting: cannot read %s: %v", displayName(abs), unwrapPathError(err))}
+	}
+	p, err := compileSource(abs, displayName(abs), src)
+	if err != nil {
+		return nil, err
+	}
+	c.progs[abs] = p
+	return p, nil
+}
+
+// readFile returns the content of abs, read once per process (open()).
+func (c *compiler) readFile(abs string) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if b, ok := c.files[abs]; ok {
+		return b, nil
+	}
+	b, err := os.ReadFile(abs)
+	if err != nil {
+		return nil, err
+	}
+	c.files[abs] = b
+	return b, nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// compileSource transforms src (TypeScript when abs ends in .ts) to
+// CommonJS with esbuild, wraps it in a module function and compiles it.
+// Positions in errors and stacks are mapped back to src through the inline
+// source map.
+func compileSource(abs, name string, src []byte) (*program, error) {
+	loader := api.LoaderJS
+	switch strings.ToLower(filepath.Ext(abs)) {
+	case ".ts", ".mts", ".cts":
+		loader = api.LoaderTS
+	}
+	res := api.Transform(string(src), api.TransformOptions{
+		Loader:     loader,
+		Format:     api.FormatCommonJS,
+		Target:     api.ES2017,
+		Sourcemap:  api.SourceMapInline,
+		Sourcefile: filepath.Base(abs),
+		// Keep names readable in stacks.
+		MinifyIdentifiers: false,
+	})
+	if len(res.Errors) > 0 {
+		m := res.Errors[0]
+		msg := m.Text
+		if m.Location != nil {
+			msg = fmt.Sprintf("%s:%d:%d: SyntaxError: %s", name, m.Location.Line, m.Location.Column+1, m.Text)
+		} else {
+			msg = fmt.Sprintf("%s: SyntaxError: %s", name, m.Text)
+		}
+		return nil, &Error{ExitCode: ExitScriptError, Message: msg}
+	}
+	// The wrapper shares the first line with the code, so line numbers of
+	// the generated code (and thus the source map) stay valid.
+	wrapped := "(function(module, exports, require){" + string(res.Code) + "\n})"
+	prog, err := goja.Compile(name, wrapped, false)
+	if err != nil {
+		return nil, &Error{ExitCode: ExitScriptError, Message: compileErrorMessage(name, err)}
+	}
+	return &program{path: abs, name: name, dir: filepath.Dir(abs), prog: prog}, nil
+}
+
+func compileErrorMessage(name string, err error) string {
+	var se *goja.CompilerSyntaxError
+	if errors.As(err, &se) {
+		if se.File != nil {
+			p := se.File.Position(se.Offset)
+			return fmt.Sprintf("%s:%d:%d: SyntaxError: %s", p.Filename, p.Line, p.Column, se.Message)
+		}
+		return fmt.Sprintf("%s: SyntaxError: %s", name, se.Message)
+	}
+	return fmt.Sprintf("%s: %v", name, err)
+}

@@ -1,0 +1,156 @@
+package scripting
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/dop251/goja"
+
+	"github.com/loadline/loadline/engine/metrics"
+	"github.com/loadline/loadline/scripting/modules"
+)
+
+// loadModule builds the `load` module (k6's `k6`): check, group, sleep,
+// fail, randomSeed.
+func (v *vu) loadModule() goja.Value {
+	o := v.rt.NewObject()
+	_ = o.Set("check", v.check)
+	_ = o.Set("group", v.groupFn)
+	_ = o.Set("sleep", v.sleep)
+	_ = o.Set("fail", func(call goja.FunctionCall) goja.Value {
+		msg := "fail() called"
+		if a := call.Argument(0); !goja.IsUndefined(a) {
+			msg = a.String()
+		}
+		modules.ThrowError(v.rt, msg)
+		return nil
+	})
+	_ = o.Set("randomSeed", func(call goja.FunctionCall) goja.Value {
+		seed := uint64(call.Argument(0).ToInteger())
+		src := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+		v.rt.SetRandSource(src.Float64)
+		return goja.Undefined()
+	})
+	return o
+}
+
+// check(val, sets, tags): one `checks` sample per condition (1 pass, 0
+// fail), tagged check=<name> plus the VU's tags and tags; a condition that
+// throws records 0 and the exception goes on. Returns true when all passed.
+func (v *vu) check(call goja.FunctionCall) goja.Value {
+	if v.mv.InInit {
+		modules.ThrowError(v.rt, "check: check() can't be used in the init context")
+	}
+	val := call.Argument(0)
+	sets, ok := call.Argument(1).(*goja.Object)
+	if !ok {
+		return v.rt.ToValue(true)
+	}
+	extra := tagsArg(call.Argument(2))
+	all := true
+	for _, name := range sets.Keys() {
+		cond := sets.Get(name)
+		var pass bool
+		var err error
+		if fn, isFn := goja.AssertFunction(cond); isFn {
+			var res goja.Value
+			res, err = fn(goja.Undefined(), val)
+			pass = err == nil && res.ToBoolean()
+		} else {
+			pass = cond.ToBoolean()
+		}
+		v.recordCheck(name, extra, pass)
+		if err != nil {
+			v.rethrow(err)
+		}
+		if !pass {
+			all = false
+		}
+	}
+	return v.rt.ToValue(all)
+}
+
+func (v *vu) recordCheck(name string, extra []metrics.Tag, pass bool) {
+	rec := v.mv.Recorder
+	if rec == nil || v.r.cfg.Builtin == nil {
+		return
+	}
+	v.tagBuf = v.Tags(v.tagBuf[:0])
+	v.tagBuf = append(v.tagBuf, metrics.Tag{Key: "check", Value: name})
+	v.tagBuf = append(v.tagBuf, extra...)
+	x := 0.0
+	if pass {
+		x = 1
+	}
+	rec.Add(v.r.cfg.Builtin.Checks, v.intern(v.tagBuf), x)
+}
+
+// tagsArg converts a JS tags object to pairs (values as strings).
+func tagsArg(val goja.Value) []metrics.Tag {
+	o, ok := val.(*goja.Object)
+	if !ok || goja.IsUndefined(val) || goja.IsNull(val) {
+		return nil
+	}
+	keys := o.Keys()
+	if len(keys) == 0 {
+		return nil
+	}
+	out := make([]metrics.Tag, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, metrics.Tag{Key: k, Value: o.Get(k).String()})
+	}
+	return out
+}
+
+// groupFn(name, fn) runs fn inside the group name: samples get the group
+// path ("::a::b"), group_duration is recorded, fn's value is returned.
+func (v *vu) groupFn(call goja.FunctionCall) goja.Value {
+	if v.mv.InInit {
+		modules.ThrowError(v.rt, "group: group() can't be used in the init context")
+	}
+	name := call.Argument(0).String()
+	if strings.Contains(name, "::") {
+		modules.ThrowError(v.rt, fmt.Sprintf("group: group name %q must not contain '::'", name))
+	}
+	fn, ok := goja.AssertFunction(call.Argument(1))
+	if !ok {
+		modules.ThrowError(v.rt, "group: the second argument must be a function")
+	}
+	parent := v.group
+	v.group = parent + "::" + name
+	start := time.Now()
+	res, err := fn(goja.Undefined())
+	d := time.Since(start)
+	if err == nil && v.mv.Recorder != nil && v.r.cfg.Builtin != nil {
+		v.tagBuf = v.Tags(v.tagBuf[:0])
+		v.mv.Recorder.AddDuration(v.r.cfg.Builtin.GroupDuration, v.intern(v.tagBuf), d)
+	}
+	v.group = parent
+	if err != nil {
+		v.rethrow(err)
+	}
+	return res
+}
+
+// sleep(seconds) blocks the VU; it returns early when the iteration's
+// context is done.
+func (v *vu) sleep(call goja.FunctionCall) goja.Value {
+	s := call.Argument(0).ToFloat()
+	if !(s > 0) {
+		return goja.Undefined()
+	}
+	d := time.Duration(s * float64(time.Second))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	var done <-chan struct{}
+	if v.mv.Ctx != nil {
+		done = v.mv.Ctx.Done()
+	}
+	select {
+	case <-t.C:
+	case <-done:
+	}
+	return goja.Undefined()
+}

@@ -1,0 +1,80 @@
+package scripting
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/dop251/goja"
+
+	"github.com/loadline/loadline/engine/metrics"
+	"github.com/loadline/loadline/scripting/modules"
+)
+
+// metricsModule builds load/metrics: the Counter, Gauge, Rate and Trend
+// constructors, each (name, isTime).
+func (v *vu) metricsModule() goja.Value {
+	o := v.rt.NewObject()
+	for _, c := range []struct {
+		name string
+		t    metrics.Type
+	}{{"Counter", metrics.Counter}, {"Gauge", metrics.Gauge}, {"Rate", metrics.Rate}, {"Trend", metrics.Trend}} {
+		t, kind := c.t, c.name
+		_ = o.Set(kind, func(call goja.ConstructorCall) *goja.Object {
+			return v.newMetric(call, kind, t)
+		})
+	}
+	return o
+}
+
+func (v *vu) newMetric(call goja.ConstructorCall, kind string, t metrics.Type) *goja.Object {
+	if !v.mv.InInit {
+		modules.ThrowError(v.rt, "metrics: custom metrics must be declared in the init context")
+	}
+	name := call.Argument(0).String()
+	vt := metrics.Default
+	if call.Argument(1).ToBoolean() {
+		vt = metrics.Time
+	}
+	reg := v.r.cfg.Registry
+	if reg == nil {
+		modules.ThrowError(v.rt, "metrics: no metrics registry configured")
+	}
+	m, err := reg.New(name, t, vt)
+	if err != nil {
+		modules.ThrowError(v.rt, fmt.Sprintf("metrics: cannot create %s %q: %v", kind, name, err))
+	}
+	o := call.This
+	_ = o.DefineDataProperty("name", v.rt.ToValue(m.Name), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	_ = o.Set("add", func(c goja.FunctionCall) goja.Value {
+		v.addMetric(m, c.Argument(0), c.Argument(1))
+		return v.rt.ToValue(true)
+	})
+	return nil
+}
+
+// addMetric records one sample of m: booleans count as 1/0, other values
+// must convert to a finite number.
+func (v *vu) addMetric(m *metrics.Metric, val, tags goja.Value) {
+	if v.mv.InInit {
+		modules.ThrowError(v.rt, "metrics: adding to metrics in the init context is not supported")
+	}
+	var x float64
+	switch e := val.Export().(type) {
+	case bool:
+		if e {
+			x = 1
+		}
+	default:
+		x = val.ToFloat()
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			modules.ThrowError(v.rt, fmt.Sprintf("metrics: %q is not a valid value for metric %q", val.String(), m.Name))
+		}
+	}
+	rec := v.mv.Recorder
+	if rec == nil {
+		return
+	}
+	v.tagBuf = v.Tags(v.tagBuf[:0])
+	v.tagBuf = append(v.tagBuf, tagsArg(tags)...)
+	rec.Add(m, v.intern(v.tagBuf), x)
+}

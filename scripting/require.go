@@ -1,0 +1,145 @@
+package scripting
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/dop251/goja"
+)
+
+// builtinNames maps every accepted built-in module specifier to its
+// canonical name. The k6 names are aliases of the load ones.
+var builtinNames = map[string]string{
+	"load":           "load",
+	"k6":             "load",
+	"load/http":      "load/http",
+	"k6/http":        "load/http",
+	"load/metrics":   "load/metrics",
+	"k6/metrics":     "load/metrics",
+	"load/execution": "load/execution",
+	"k6/execution":   "load/execution",
+	"load/encoding":  "load/encoding",
+	"k6/encoding":    "load/encoding",
+	"load/crypto":    "load/crypto",
+	"k6/crypto":      "load/crypto",
+	"load/data":      "load/data",
+	"k6/data":        "load/data",
+	"load/timers":    "load/timers",
+	"k6/timers":      "load/timers",
+}
+
+// unsupportedError is the error for a module loadline does not provide.
+func unsupportedError(spec string) error {
+	return fmt.Errorf("scripting: module %q is not supported by loadline", spec)
+}
+
+// runModule runs a local module in this VU (once; later calls return the
+// same exports) and returns its module.exports.
+func (v *vu) runModule(p *program) (goja.Value, error) {
+	if m, ok := v.modules[p.path]; ok {
+		return m.Get("exports"), nil
+	}
+	module := v.rt.NewObject()
+	exports := v.rt.NewObject()
+	_ = module.Set("exports", exports)
+	// Cached before it runs, so circular imports see the partial exports
+	// as in CommonJS.
+	v.modules[p.path] = module
+	fnv, err := v.rt.RunProgram(p.prog)
+	if err != nil {
+		delete(v.modules, p.path)
+		return nil, err
+	}
+	fn, ok := goja.AssertFunction(fnv)
+	if !ok {
+		delete(v.modules, p.path)
+		return nil, fmt.Errorf("scripting: %s did not compile to a module function", p.name)
+	}
+	if _, err := fn(goja.Undefined(), module, exports, v.requireFunc(p.dir)); err != nil {
+		delete(v.modules, p.path)
+		return nil, err
+	}
+	return module.Get("exports"), nil
+}
+
+// requireFunc returns `require` for modules in directory dir.
+func (v *vu) requireFunc(dir string) goja.Value {
+	return v.rt.ToValue(func(call goja.FunctionCall) goja.Value {
+		spec := call.Argument(0).String()
+		val, err := v.require(dir, spec)
+		if err != nil {
+			v.rethrow(err)
+		}
+		return val
+	})
+}
+
+// require resolves spec from a module in dir: a built-in module or a local
+// file (relative or absolute path, extension optional).
+func (v *vu) require(dir, spec string) (goja.Value, error) {
+	if name, ok := builtinNames[spec]; ok {
+		return v.builtin(name)
+	}
+	switch {
+	case strings.HasPrefix(spec, "./"), strings.HasPrefix(spec, "../"), filepath.IsAbs(spec):
+	default:
+		// Bare names, URLs, and k6 modules loadline does not have
+		// (k6/ws, k6/browser, k6/net/grpc, k6/experimental/*, k6/x/*).
+		return nil, unsupportedError(spec)
+	}
+	abs := spec
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(dir, spec)
+	}
+	path, err := resolveFile(abs)
+	if err != nil {
+		return nil, fmt.Errorf("scripting: cannot find module %q from %s", spec, displayName(dir))
+	}
+	p, err := v.r.compiler.load(path)
+	if err != nil {
+		return nil, err
+	}
+	return v.runModule(p)
+}
+
+// resolveFile finds abs as given, then with .js, .ts, then as a directory
+// with index.js or index.ts.
+func resolveFile(abs string) (string, error) {
+	candidates := []string{abs, abs + ".js", abs + ".ts", filepath.Join(abs, "index.js"), filepath.Join(abs, "index.ts")}
+	for _, c := range candidates {
+		if st, err := os.Stat(c); err == nil && !st.IsDir() {
+			return c, nil
+		}
+	}
+	return "", errors.New("not found")
+}
+
+// builtin returns this VU's instance of a built-in module, creating it on
+// first use.
+func (v *vu) builtin(name string) (goja.Value, error) {
+	if m, ok := v.builtins[name]; ok {
+		return m, nil
+	}
+	var m goja.Value
+	switch name {
+	case "load":
+		m = v.loadModule()
+	case "load/metrics":
+		m = v.metricsModule()
+	case "load/execution":
+		m = v.executionModule()
+	case "load/timers":
+		m = v.timersModule()
+	default:
+		f := externalModules[name]
+		if f == nil {
+			return nil, unsupportedError(name)
+		}
+		m = f(v)
+	}
+	v.builtins[name] = m
+	return m, nil
+}
