@@ -52,16 +52,21 @@
 //	                   such as "25ms", or a bare number of milliseconds),
 //	                   releases it, adds the extra latency, then answers 200
 //	                   "ok" with "Server-Timing: queue;dur=Q, service;dur=S"
-//	                   (milliseconds). Throughput saturates at Workers /
-//	                   ServiceTime per second (Little's law: with N clients
-//	                   in a closed loop, latency ≈ N × D / C once N > C).
+//	                   (milliseconds). Each slot keeps its own schedule: a
+//	                   queued request's service starts at the previous
+//	                   one's intended end, not when its goroutine wakes, so
+//	                   throughput saturates at exactly Workers / ServiceTime
+//	                   per second (Little's law: with N clients in a closed
+//	                   loop, latency ≈ N × D / C once N > C).
 //	/admin/latency[?ms=N]  sets the extra latency added to /svc and /capacity
 //	                   (after the slot is released, so capacity is unchanged)
 //	                   and answers with the value in force, in ms.
 //	/metrics           Prometheus text exposition of this server's own
 //	                   registry: process_* (CPU seconds, resident memory,
 //	                   file descriptors), go_* runtime metrics,
-//	                   target_requests_total{route,code},
+//	                   target_requests_total{route,code} (route is the
+//	                   pattern above, or "httpbin"),
+//	                   target_requests_in_flight,
 //	                   target_capacity_queue_wait_seconds and
 //	                   target_capacity_service_seconds histograms and
 //	                   target_capacity_queue_length.
@@ -84,7 +89,9 @@
 // atomics, except the /capacity queue (a mutex-guarded FIFO that hands a
 // freed slot straight to the oldest waiter, so requests are served in
 // arrival order). Waits use timers, never busy work, and end early when the
-// client goes away or the server closes. Durations are time.Duration in Go
+// client goes away or the server closes; such a request is aborted with
+// http.ErrAbortHandler (connection or stream reset), never answered with a
+// status it did not earn. Durations are time.Duration in Go
 // and milliseconds in query parameters; metrics use seconds and bytes.
 // Start owns two serving goroutines at most; Close and Shutdown wait for
 // them.
