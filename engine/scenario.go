@@ -1,0 +1,587 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/loadline/loadline/engine/metrics"
+)
+
+// scenarioRun is one scenario of a run: its segmented parameters and live
+// counters. The counters are atomics, read by Progress from any goroutine.
+type scenarioRun struct {
+	e    *Engine
+	plan *ScenarioPlan
+	cfg  ScenarioConfig
+	sc   *Scenario
+
+	// This instance's share of the scenario.
+	vus        int64 // closed executors: VUs in the segment
+	iterations int64 // shared-iterations: the segment's iterations; per-vu: per VU
+	preAlloc   int64
+	maxVUs     int64
+	steps      []vuStep      // ramping-vus
+	rate       *rateSchedule // arrival-rate (unsegmented)
+	starts     int64         // arrival-rate: the segment's starts
+
+	mu        sync.Mutex
+	startedAt time.Time
+	endedAt   time.Time // when the scheduling window closed
+	finishAt  time.Time // when the last iteration ended
+
+	begun       atomic.Bool
+	done        atomic.Bool
+	active      atomic.Int64
+	started     atomic.Int64
+	completed   atomic.Int64
+	interrupted atomic.Int64
+	dropped     atomic.Int64
+	queued      atomic.Int64
+	inScenario  atomic.Int64 // counter for looping executors
+
+	tags *metrics.TagSet // {scenario: name}
+}
+
+func newScenarioRun(e *Engine, sp *ScenarioPlan) *scenarioRun {
+	c := sp.Config
+	r := &scenarioRun{e: e, plan: sp, cfg: c}
+	r.sc = &Scenario{Name: sp.Name, Executor: c.Executor, Exec: c.Exec, Env: c.Env, Tags: c.Tags, progress: r.fraction}
+	sh := e.share
+	switch c.Executor {
+	case SharedIterations:
+		r.vus, r.iterations = sh.Count(*c.VUs), sh.Count(*c.Iterations)
+		r.maxVUs = r.vus
+	case PerVUIterations:
+		r.vus, r.iterations = sh.Count(*c.VUs), *c.Iterations
+		r.maxVUs = r.vus
+	case ConstantVUs:
+		r.vus = sh.Count(*c.VUs)
+		r.maxVUs = r.vus
+	case RampingVUs:
+		r.steps = scaleSteps(rampingVUSteps(*c.StartVUs, c.Stages), sh)
+		r.maxVUs = sh.Count(sp.MaxVUs)
+	case ConstantArrivalRate:
+		r.rate = constantRateSchedule(*c.Rate, time.Duration(*c.Duration), time.Duration(*c.TimeUnit))
+	case RampingArrivalRate:
+		r.rate = newRateSchedule(*c.StartRate, c.Stages, time.Duration(*c.TimeUnit))
+	}
+	if r.rate != nil {
+		r.starts = sh.Count(r.rate.Count())
+		r.preAlloc, r.maxVUs = sh.Count(*c.PreAllocatedVUs), sh.Count(*c.MaxVUs)
+	} else {
+		r.preAlloc = r.maxVUs
+	}
+	if e.cfg.Aggregator != nil {
+		r.tags = e.cfg.Aggregator.Registry().Tags(metrics.Tag{Key: "scenario", Value: sp.Name})
+	}
+	return r
+}
+
+// run waits for the scenario's start time, runs its executor and returns
+// when every iteration has ended.
+func (r *scenarioRun) run(ctx context.Context, testStart time.Time) {
+	defer func() {
+		r.mu.Lock()
+		r.finishAt = time.Now()
+		r.mu.Unlock()
+		r.done.Store(true)
+	}()
+	if !sleepUntil(ctx, r.e.stopCh, testStart.Add(time.Duration(*r.cfg.StartTime))) {
+		return
+	}
+	start := time.Now()
+	r.mu.Lock()
+	r.startedAt = start
+	r.sc.StartTime = start
+	r.mu.Unlock()
+	r.begun.Store(true)
+
+	x := &execution{
+		r:     r,
+		start: start,
+		end:   start.Add(r.plan.Duration),
+		endCh: make(chan struct{}),
+	}
+	x.ctx, x.cancel = context.WithCancel(ctx)
+	defer x.cancel()
+	allDone := make(chan struct{})
+	cutterDone := make(chan struct{})
+	go func() {
+		defer close(cutterDone)
+		x.cutter(ctx, allDone)
+	}()
+	switch r.cfg.Executor {
+	case SharedIterations, PerVUIterations, ConstantVUs:
+		x.runLooping()
+	case RampingVUs:
+		x.runRamping()
+	case ConstantArrivalRate, RampingArrivalRate:
+		x.runArrivals()
+	}
+	close(allDone)
+	<-cutterDone
+}
+
+// execution is the state of a started scenario shared by its goroutines.
+type execution struct {
+	r          *scenarioRun
+	start, end time.Time
+	// ctx is the iterations' context: cancelled when the graceful stop
+	// expires or on a hard stop.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// endCh is closed when no new iteration may start: the scenario's
+	// duration is over, Stop was called, or the work is done.
+	endCh   chan struct{}
+	endOnce sync.Once
+}
+
+func (x *execution) closeEnd() {
+	x.endOnce.Do(func() {
+		r := x.r
+		r.mu.Lock()
+		r.endedAt = time.Now()
+		r.mu.Unlock()
+		close(x.endCh)
+	})
+}
+
+// cutter closes endCh at the end of the scenario's duration (or on Stop),
+// then cancels the iterations' context once the graceful stop has passed.
+func (x *execution) cutter(ctx context.Context, allDone <-chan struct{}) {
+	t := time.NewTimer(time.Until(x.end))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-x.r.e.stopCh:
+	case <-ctx.Done():
+	case <-allDone:
+		x.closeEnd()
+		return
+	}
+	x.closeEnd()
+	g := time.NewTimer(time.Duration(*x.r.cfg.GracefulStop))
+	defer g.Stop()
+	select {
+	case <-g.C:
+		x.cancel()
+	case <-allDone:
+	}
+}
+
+// ended reports whether no new iteration may start now. The duration's end
+// is checked against the clock, so an iteration that would start exactly at
+// the end does not.
+func (x *execution) ended() bool {
+	select {
+	case <-x.endCh:
+		return true
+	default:
+	}
+	return x.ctx.Err() != nil || !time.Now().Before(x.end)
+}
+
+// svu is a VU as one scenario uses it, with its per-scenario iteration count.
+type svu struct {
+	pv    *poolVU
+	iters int64
+	it    Iteration
+}
+
+// iterate runs one iteration of v with ctx and counts it as completed or
+// interrupted (ctx cancelled before it returned).
+func (x *execution) iterate(ctx context.Context, v *svu, inScenario int64, intended, now time.Time) {
+	r := x.r
+	v.it = Iteration{
+		Scenario:      r.sc,
+		VUID:          v.pv.id,
+		VUIDInTest:    v.pv.id,
+		InScenarioVU:  v.iters,
+		InScenario:    inScenario,
+		IntendedStart: intended,
+		Start:         now,
+	}
+	v.iters++
+	r.started.Add(1)
+	_ = v.pv.vu.RunIteration(ctx, &v.it) // failures are the VU's to count and log
+	if ctx.Err() != nil {
+		r.interrupted.Add(1)
+	} else {
+		r.completed.Add(1)
+	}
+}
+
+func (x *execution) activate(d int64) {
+	x.r.active.Add(d)
+	x.r.e.active.Add(d)
+}
+
+// runLooping runs shared-iterations, per-vu-iterations and constant-vus:
+// each VU loops until its work or the scenario's time is over.
+func (x *execution) runLooping() {
+	r := x.r
+	vus := r.e.pool.take(r.vus)
+	defer r.e.pool.put(vus...)
+	var next atomic.Int64 // shared-iterations: the next local iteration
+	var wg sync.WaitGroup
+	for k, pv := range vus {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x.activate(1)
+			defer x.activate(-1)
+			v := &svu{pv: pv}
+			globalVU := r.e.share.Global(int64(k))
+			for i := int64(0); !x.ended(); i++ {
+				var inScenario int64
+				switch r.cfg.Executor {
+				case SharedIterations:
+					n := next.Add(1) - 1
+					if n >= r.iterations {
+						return
+					}
+					inScenario = r.e.share.Global(n)
+				case PerVUIterations:
+					if i >= r.iterations {
+						return
+					}
+					inScenario = globalVU*r.iterations + i
+				default:
+					inScenario = r.inScenario.Add(1) - 1
+				}
+				x.iterate(x.ctx, v, inScenario, time.Time{}, time.Now())
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// rampSlot is the i-th VU of a ramping-vus scenario.
+type rampSlot struct {
+	mu      sync.Mutex
+	wanted  bool
+	gen     uint64             // bumped each time wanted turns false
+	cancel  context.CancelFunc // of the running iteration, nil when idle
+	timer   *time.Timer        // pending ramp-down cut
+	wake    chan struct{}
+	rampDwn time.Duration
+}
+
+// setWanted turns the slot on or off. Turning off a slot that runs an
+// iteration lets it finish within gracefulRampDown, then cuts it.
+func (s *rampSlot) setWanted(w bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.wanted == w {
+		return
+	}
+	s.wanted = w
+	if !w {
+		s.gen++
+		if s.cancel != nil {
+			if s.rampDwn <= 0 {
+				s.cancel()
+			} else {
+				gen := s.gen
+				if s.timer != nil {
+					s.timer.Stop()
+				}
+				s.timer = time.AfterFunc(s.rampDwn, func() {
+					s.mu.Lock()
+					defer s.mu.Unlock()
+					if !s.wanted && s.gen == gen && s.cancel != nil {
+						s.cancel()
+					}
+				})
+			}
+		}
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// runRamping runs ramping-vus: a controller applies the VU-count steps at
+// their offsets; each slot loops while it is wanted.
+func (x *execution) runRamping() {
+	r := x.r
+	vus := r.e.pool.take(r.maxVUs)
+	defer r.e.pool.put(vus...)
+	slots := make([]*rampSlot, len(vus))
+	for i := range slots {
+		slots[i] = &rampSlot{wake: make(chan struct{}, 1), rampDwn: time.Duration(*r.cfg.GracefulRampDown)}
+	}
+	var wg sync.WaitGroup
+	for i, pv := range vus {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x.runSlot(slots[i], &svu{pv: pv})
+		}()
+	}
+	for _, st := range r.steps {
+		if st.At >= r.plan.Duration || !sleepUntil(x.ctx, x.endCh, x.start.Add(st.At)) {
+			break
+		}
+		for i, s := range slots {
+			s.setWanted(int64(i) < st.VUs)
+		}
+	}
+	// Stay until the end of the last stage, even when it targets 0 VUs.
+	select {
+	case <-x.endCh:
+	case <-x.ctx.Done():
+	}
+	wg.Wait()
+	for _, s := range slots {
+		s.mu.Lock()
+		if s.timer != nil {
+			s.timer.Stop()
+		}
+		s.mu.Unlock()
+	}
+}
+
+func (x *execution) runSlot(s *rampSlot, v *svu) {
+	for {
+		s.mu.Lock()
+		w := s.wanted
+		s.mu.Unlock()
+		if !w {
+			select {
+			case <-s.wake:
+				continue
+			case <-x.endCh:
+				return
+			case <-x.ctx.Done():
+				return
+			}
+		}
+		x.activate(1)
+		for {
+			s.mu.Lock()
+			if !s.wanted || x.ended() {
+				s.mu.Unlock()
+				break
+			}
+			ictx, cancel := context.WithCancel(x.ctx)
+			s.cancel = cancel
+			s.mu.Unlock()
+			x.iterate(ictx, v, x.r.inScenario.Add(1)-1, time.Time{}, time.Now())
+			s.mu.Lock()
+			s.cancel = nil
+			s.mu.Unlock()
+			cancel()
+		}
+		x.activate(-1)
+		if x.ended() {
+			return
+		}
+	}
+}
+
+// runArrivals runs the arrival-rate executors: the k-th start of this
+// segment is the unsegmented schedule's start number share.Global(k), at its
+// absolute offset from the scenario's start. A start that finds no free VU is
+// dropped (or, with lateStarts "queue", waits for the next free VU).
+func (x *execution) runArrivals() {
+	r := x.r
+	e := r.e
+	queue := r.cfg.LateStarts == LateStartsQueue
+	free := make(chan *svu, max(r.maxVUs, 1))
+	held := e.pool.take(r.preAlloc)
+	for _, pv := range held {
+		free <- &svu{pv: pv}
+	}
+	var mine []*poolVU // VUs created for this scenario
+	var (
+		growMu  sync.Mutex
+		growing bool
+		growErr bool
+		total   = int64(len(held))
+		growWG  sync.WaitGroup
+		iterWG  sync.WaitGroup
+		rec     *metrics.Recorder
+	)
+	if e.cfg.Aggregator != nil {
+		rec = e.cfg.Aggregator.NewRecorder()
+	}
+	grow := func() {
+		growMu.Lock()
+		defer growMu.Unlock()
+		if growing || growErr || total >= r.maxVUs {
+			return
+		}
+		growing = true
+		growWG.Add(1)
+		go func() {
+			defer growWG.Done()
+			pv, err := e.pool.create(x.ctx)
+			growMu.Lock()
+			defer growMu.Unlock()
+			growing = false
+			if err != nil {
+				if x.ctx.Err() == nil {
+					growErr = true
+					e.logf("engine: scenario %q: cannot initialise another VU: %v", r.plan.Name, err)
+				}
+				return
+			}
+			total++
+			mine = append(mine, pv)
+			free <- &svu{pv: pv}
+		}()
+	}
+	drop := func() {
+		r.dropped.Add(1)
+		if rec != nil {
+			rec.Add(e.builtin.DroppedIterations, r.tags, 1)
+		}
+	}
+loop:
+	for k := int64(0); k < r.starts; k++ {
+		g := e.share.Global(k)
+		intended := x.start.Add(r.rate.At(g))
+		if !sleepUntil(x.ctx, x.endCh, intended) {
+			break
+		}
+		var v *svu
+		select {
+		case v = <-free:
+		default:
+			grow()
+			if !queue {
+				drop()
+				continue
+			}
+			r.queued.Add(1)
+			select {
+			case v = <-free:
+				r.queued.Add(-1)
+			case <-x.endCh:
+				r.queued.Add(-1)
+				// Starts that were due but never found a VU.
+				now := time.Now()
+				for ; k < r.starts && x.start.Add(r.rate.At(e.share.Global(k))).Before(now) && x.start.Add(r.rate.At(e.share.Global(k))).Before(x.end); k++ {
+					drop()
+				}
+				break loop
+			case <-x.ctx.Done():
+				r.queued.Add(-1)
+				break loop
+			}
+		}
+		now := time.Now()
+		if rec != nil {
+			rec.AddDuration(e.builtin.ScheduleLag, r.tags, now.Sub(intended))
+		}
+		x.activate(1)
+		iterWG.Add(1)
+		go func() {
+			defer iterWG.Done()
+			x.iterate(x.ctx, v, g, intended, now)
+			x.activate(-1)
+			free <- v
+		}()
+	}
+	// The scenario lasts its whole duration, even after its last start.
+	select {
+	case <-x.endCh:
+	case <-x.ctx.Done():
+	}
+	iterWG.Wait()
+	growWG.Wait()
+	if n := r.dropped.Load(); n > 0 {
+		e.logf("engine: scenario %q: insufficient VUs (preAllocatedVUs %d, maxVUs %d): %d iterations dropped; raise preAllocatedVUs/maxVUs",
+			r.plan.Name, r.preAlloc, r.maxVUs, n)
+	}
+	e.pool.put(held...)
+	e.pool.put(mine...)
+}
+
+// sleepUntil waits until t; it returns false when stop closes or ctx is done
+// first.
+func sleepUntil(ctx context.Context, stop <-chan struct{}, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		select {
+		case <-stop:
+			return false
+		default:
+		}
+		return ctx.Err() == nil
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return true
+	case <-stop:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// fraction is the scenario's progress in [0, 1].
+func (r *scenarioRun) fraction() float64 {
+	if r.done.Load() {
+		return 1
+	}
+	if !r.begun.Load() {
+		return 0
+	}
+	switch r.cfg.Executor {
+	case SharedIterations:
+		if r.iterations > 0 {
+			return min(1, float64(r.completed.Load()+r.interrupted.Load())/float64(r.iterations))
+		}
+	case PerVUIterations:
+		if n := r.iterations * r.vus; n > 0 {
+			return min(1, float64(r.completed.Load()+r.interrupted.Load())/float64(n))
+		}
+	}
+	r.mu.Lock()
+	el := time.Since(r.startedAt)
+	r.mu.Unlock()
+	return min(1, max(0, float64(el)/float64(r.plan.Duration)))
+}
+
+func (r *scenarioRun) progress() Progress {
+	p := Progress{
+		Name:        r.plan.Name,
+		Executor:    r.cfg.Executor,
+		Total:       r.plan.Duration,
+		ActiveVUs:   r.active.Load(),
+		MaxVUs:      r.maxVUs,
+		Iterations:  r.completed.Load(),
+		Interrupted: r.interrupted.Load(),
+		Dropped:     r.dropped.Load(),
+		Started:     r.started.Load(),
+		Done:        r.done.Load(),
+		Fraction:    r.fraction(),
+	}
+	r.mu.Lock()
+	startedAt, endedAt, finishAt := r.startedAt, r.endedAt, r.finishAt
+	r.mu.Unlock()
+	if !startedAt.IsZero() {
+		p.Elapsed = time.Since(startedAt)
+		if p.Done {
+			p.Elapsed = finishAt.Sub(startedAt)
+		}
+	}
+	if r.rate != nil {
+		p.Scheduled = p.Started + p.Dropped + r.queued.Load()
+		window := p.Elapsed
+		if !endedAt.IsZero() {
+			window = endedAt.Sub(startedAt)
+		}
+		if w := min(window, r.plan.Duration); w > 0 {
+			p.OfferedRate = float64(p.Scheduled) / w.Seconds()
+		}
+	}
+	return p
+}
