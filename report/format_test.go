@@ -1,6 +1,10 @@
 package report
 
-import "testing"
+import (
+	"math"
+	"testing"
+	"time"
+)
 
 func TestFormatDuration(t *testing.T) {
 	tests := []struct {
@@ -111,4 +115,72 @@ func TestValidateTrendStats(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestValidateTimeUnit(t *testing.T) {
+	tests := []struct {
+		name    string
+		unit    string
+		wantErr bool
+	}{
+		{"automatic", "", false},
+		{"seconds", "s", false},
+		{"milliseconds", "ms", false},
+		{"microseconds", "us", false},
+		{"minutes are display-only", "m", true},
+		{"unknown", "hours", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := ValidateTimeUnit(tt.unit); (err != nil) != tt.wantErr {
+				t.Errorf("ValidateTimeUnit(%q) = %v, want error %v", tt.unit, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func FuzzParseStat(f *testing.F) {
+	for _, s := range []string{"avg", "med", "p(95)", "p(99.9)", "p(100)", "p(-1)", "p()", "p(1e2)", "count", "p(NaN)"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		st, ok := parseStat(s)
+		if (ValidateTrendStats([]string{s}) == nil) != ok {
+			t.Fatalf("parseStat and ValidateTrendStats disagree on %q", s)
+		}
+		if !ok {
+			return
+		}
+		if st.name != s {
+			t.Fatalf("name %q, want %q", st.name, s)
+		}
+		if st.agg == "p" && !(st.p >= 0 && st.p <= 100) {
+			t.Fatalf("%q accepted with p = %v", s, st.p)
+		}
+	})
+}
+
+func FuzzFormatDuration(f *testing.F) {
+	for _, v := range []float64{0, 0.5, 1, 999.999, 59999.99, 119999, 3.6e6, -5} {
+		f.Add(v, "")
+		f.Add(v, "ms")
+	}
+	f.Fuzz(func(t *testing.T, ms float64, unit string) {
+		out := FormatDuration(ms, unit)
+		if out == "" {
+			t.Fatalf("empty output for %v %q", ms, unit)
+		}
+		if unit != "" || math.IsNaN(ms) || math.Abs(ms) > 1e12 {
+			return
+		}
+		// The automatic form is a valid Go duration that rounds to ms.
+		d, err := time.ParseDuration(out)
+		if err != nil {
+			t.Fatalf("FormatDuration(%v) = %q, not a duration: %v", ms, out, err)
+		}
+		got := float64(d) / float64(time.Millisecond)
+		if diff := math.Abs(got - ms); diff > 10 && diff > math.Abs(ms)*0.005 {
+			t.Fatalf("FormatDuration(%v) = %q reads back as %v ms", ms, out, got)
+		}
+	})
 }

@@ -81,6 +81,16 @@ func ValidateTrendStats(stats []string) error {
 	return nil
 }
 
+// ValidateTimeUnit checks a summaryTimeUnit: "" (automatic), "s", "ms" or
+// "us".
+func ValidateTimeUnit(unit string) error {
+	switch unit {
+	case "", "s", "ms", "us":
+		return nil
+	}
+	return fmt.Errorf("report: invalid summaryTimeUnit %q (want s, ms or us, or leave it empty for automatic)", unit)
+}
+
 // stat is one parsed summaryTrendStats entry.
 type stat struct {
 	name string  // as written
