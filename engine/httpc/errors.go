@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/valyala/fasthttp"
 )
 
 // Error codes of failed requests (Response.ErrorCode and the error_code tag).
@@ -91,7 +93,8 @@ func classify(ctx context.Context, err error, ph phase, timedOut bool) (int, str
 	if ctx.Err() == context.Canceled && !timedOut {
 		return ErrCodeGeneric, "request canceled"
 	}
-	if timedOut || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+	if timedOut || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, fasthttp.ErrTimeout) {
 		return ErrCodeTimeout, "request timeout"
 	}
 	var dnsErr *net.DNSError

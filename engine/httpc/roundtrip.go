@@ -404,7 +404,7 @@ func (c *Client) statusText(status int, msg []byte) string {
 // fail records a transport error in resp.
 func (c *Client) fail(ctx context.Context, h *hopState, resp *Response, err error, ph phase) {
 	h.end = time.Now()
-	timedOut := !h.deadline.After(h.end) && (errors.Is(err, context.DeadlineExceeded) || isTimeout(err))
+	timedOut := !h.deadline.After(h.end) && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, fasthttp.ErrTimeout) || isTimeout(err))
 	resp.ErrorCode, resp.Error = classify(ctx, err, ph, timedOut)
 	resp.Status = 0
 	resp.Body = nil
