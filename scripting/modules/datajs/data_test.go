@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dop251/goja"
+	"github.com/evanw/esbuild/pkg/api"
 
 	"github.com/loadline/loadline/scripting/modules"
 )
@@ -251,5 +252,43 @@ func TestArrayEncoding(t *testing.T) {
 				t.Errorf("Size() = %d, cache Size() = %d, want %d", arr.Size(), c.Size(), size)
 			}
 		})
+	}
+}
+
+// TestImports runs a module-style script through esbuild's ESM-to-CommonJS
+// transform, as the core does, with named and default imports.
+func TestImports(t *testing.T) {
+	src := `
+import { SharedArray } from 'load/data';
+import data from 'load/data';
+const a = new SharedArray('a', () => [{ n: 1 }, { n: 2 }]);
+const b = new data.SharedArray('a', () => { throw new Error('not called: cached'); });
+export const out = a.length + b.length + a[1].n;
+`
+	res := api.Transform(src, api.TransformOptions{Format: api.FormatCommonJS, Target: api.ES2017, Loader: api.LoaderJS})
+	if len(res.Errors) > 0 {
+		t.Fatalf("esbuild: %v", res.Errors)
+	}
+	rt := goja.New()
+	exports := New(&modules.VU{Runtime: rt, InInit: true}, NewCache())
+	require := func(name string) *goja.Object {
+		if name != "load/data" {
+			panic(rt.NewTypeError("unknown module " + name))
+		}
+		return exports
+	}
+	fn, ok := goja.AssertFunction(run(t, rt, "(function(module, exports, require){"+string(res.Code)+"\n})"))
+	if !ok {
+		t.Fatal("wrapper is not a function")
+	}
+	module := rt.NewObject()
+	if err := module.Set("exports", rt.NewObject()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fn(goja.Undefined(), module, module.Get("exports"), rt.ToValue(require)); err != nil {
+		t.Fatal(err)
+	}
+	if got := module.Get("exports").ToObject(rt).Get("out").ToInteger(); got != 6 {
+		t.Errorf("out = %d, want 6", got)
 	}
 }
