@@ -76,7 +76,7 @@ func (r *run) summary(d time.Duration, th map[string][]string) *Summary {
 			r.t.Fatal(err)
 		}
 		for _, s := range sets {
-			s.Eval(snap)
+			s.EvalAt(snap, d)
 		}
 	}
 	return &Summary{Registry: r.reg, Totals: snap, Thresholds: sets, Duration: d, NoColor: true}
