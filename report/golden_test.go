@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -128,5 +129,31 @@ func TestWriteErrors(t *testing.T) {
 				t.Errorf("error = %v, want a report: error wrapping the writer's", err)
 			}
 		})
+	}
+}
+
+// TestConcurrentReaders backs the doc's promise that a filled Summary may be
+// rendered from several goroutines at once (run with -race).
+func TestConcurrentReaders(t *testing.T) {
+	s := goldenSummary(t)
+	want := text(t, s)
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for range 4 {
+		wg.Go(func() {
+			var b bytes.Buffer
+			if err := s.WriteText(&b); err != nil || b.String() != want {
+				errs <- "text differs when rendered concurrently"
+			}
+			_ = s.Data()
+			if err := s.WriteExport(&bytes.Buffer{}); err != nil {
+				errs <- err.Error()
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
