@@ -198,3 +198,38 @@ func TestHistogramMemory(t *testing.T) {
 		t.Fatalf("histogram of 5000 distinct ms values holds %d bytes", got)
 	}
 }
+
+func FuzzDecodeHistogram(f *testing.F) {
+	h := NewHistogram()
+	for _, v := range []float64{1, 2.5, 3000, -4} {
+		h.Record(v)
+	}
+	enc, _ := h.Encode()
+	f.Add(enc)
+	f.Add([]byte("HISTFAAAACl4nJNpmSzMwMDAxQABzFCaEUzOmNZg"))
+	f.Add([]byte(""))
+	f.Add([]byte("a b c"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := DecodeHistogram(b)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "metrics: decode histogram") {
+				t.Fatalf("error without context: %v", err)
+			}
+			return
+		}
+		// A decoded histogram must be usable and re-encodable.
+		n := d.TotalCount()
+		if n < 0 {
+			t.Fatalf("negative count %d", n)
+		}
+		if n > 0 {
+			lo, hi := d.ValueAtRank(0), d.ValueAtRank(n-1)
+			if lo > hi {
+				t.Fatalf("rank 0 %v > last rank %v", lo, hi)
+			}
+		}
+		if _, err := d.Encode(); err != nil {
+			t.Fatalf("re-encode: %v", err)
+		}
+	})
+}

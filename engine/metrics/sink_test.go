@@ -162,17 +162,19 @@ func TestCase_C27_MergeAcrossWorkers(t *testing.T) {
 				stat string
 				got  float64
 				want float64
+				rel  float64
 			}{
-				{"count", float64(s.Count), 2000},
-				{"hist count", float64(s.Hist.TotalCount()), 2000},
-				{"p95 (exact: lowest bucket is Min)", s.Percentile(95), 10},
-				{"p99 interpolated", s.Percentile(99), 505},
-				{"max", s.Max, 1000},
-				{"min", s.Min, 10},
-				{"avg", s.Avg(), (1960*10 + 20*1000 + 20*500) / 2000.0},
+				{"count", float64(s.Count), 2000, 0},
+				{"hist count", float64(s.Hist.TotalCount()), 2000, 0},
+				{"p95 (exact: lowest bucket is Min)", s.Percentile(95), 10, 0},
+				{"p99 interpolated", s.Percentile(99), 505, precision},
+				{"p100 is max", s.Percentile(100), 1000, 0},
+				{"max", s.Max, 1000, 0},
+				{"min", s.Min, 10, 0},
+				{"avg", s.Avg(), (1960*10 + 20*1000 + 20*500) / 2000.0, 1e-12},
 			}
 			for _, tt := range tests {
-				if !within(tt.got, tt.want, precision) {
+				if !within(tt.got, tt.want, tt.rel) {
 					t.Errorf("%s = %v, want %v", tt.stat, tt.got, tt.want)
 				}
 			}
