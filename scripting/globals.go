@@ -215,7 +215,11 @@ func bytesOf(val goja.Value) []byte {
 		return nil
 	}
 	// Other views: slice their buffer.
-	buf, ok := o.Get("buffer").Export().(goja.ArrayBuffer)
+	bv := o.Get("buffer")
+	if bv == nil {
+		return nil
+	}
+	buf, ok := bv.Export().(goja.ArrayBuffer)
 	if !ok {
 		return nil
 	}

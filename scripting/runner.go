@@ -21,6 +21,7 @@ import (
 	"github.com/loadline/loadline/engine"
 	"github.com/loadline/loadline/engine/httpc"
 	"github.com/loadline/loadline/engine/metrics"
+	"github.com/loadline/loadline/scripting/modules/datajs"
 )
 
 // Config is what Load needs. Load does not modify it.
@@ -60,9 +61,10 @@ const (
 // goroutines at once. Setup, Teardown and HandleSummary share one
 // lifecycle VU (__VU 0) and must not run concurrently with each other.
 type Runner struct {
-	cfg      Config
-	compiler *compiler
-	main     *program
+	cfg        Config
+	compiler   *compiler
+	main       *program
+	sharedData *datajs.Cache // SharedArrays, built once per process
 
 	scriptOptions engine.Options
 	exported      map[string]bool // exported function names
@@ -92,7 +94,7 @@ func Load(ctx context.Context, path string, cfg Config) (*Runner, error) {
 	if err != nil {
 		return nil, &Error{ExitCode: ExitScriptError, Message: fmt.Sprintf("scripting: %v", err)}
 	}
-	r := &Runner{cfg: cfg, compiler: newCompiler(), seen: map[string]bool{}}
+	r := &Runner{cfg: cfg, compiler: newCompiler(), sharedData: datajs.NewCache(), seen: map[string]bool{}}
 	main, err := r.compiler.load(abs)
 	if err != nil {
 		return nil, err
