@@ -113,10 +113,27 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e.pool = &vuPool{newVU: cfg.NewVU}
 	for _, sp := range plan.Scenarios {
-		e.runs = append(e.runs, newScenarioRun(e, sp))
+		r := newScenarioRun(e, sp)
+		e.runs = append(e.runs, r)
+		if (r.iterations > 0 && r.vus == 0 && sp.Config.Executor == SharedIterations) || (r.starts > 0 && r.maxVUs == 0) {
+			e.logf("engine: scenario %q: this execution segment has work but no VU; give the scenario at least one VU per segment", sp.Name)
+		}
 	}
 	return e, nil
 }
+
+// Plan returns the plan the engine runs (unsegmented; the engine runs its
+// segment's share of it).
+func (e *Engine) Plan() *Plan { return e.plan }
+
+// ActiveVUs returns how many VUs are active in a scenario now (the vus
+// gauge): looping, held by a ramping-vus stage or ramp-down, or running an
+// arrival-rate iteration.
+func (e *Engine) ActiveVUs() int64 { return e.active.Load() }
+
+// InitializedVUs returns how many VUs have been created so far (the vus_max
+// gauge).
+func (e *Engine) InitializedVUs() int64 { return e.pool.created.Load() }
 
 // VUs returns how many VUs Init creates: the sum over scenarios of their
 // (segment's) pre-allocated VUs.

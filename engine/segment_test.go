@@ -292,3 +292,5 @@ func TestCase_C27b_RateSplitAcrossWorkers(t *testing.T) {
 		})
 	}
 }
+
+func one() *big.Rat { return big.NewRat(1, 1) }
