@@ -14,6 +14,8 @@ type jarObject struct {
 	jar *httpc.CookieJar
 }
 
+// Get, Set, Has, Delete and Keys implement goja.DynamicObject: a jar has no
+// own properties, and its methods live on the prototype.
 func (*jarObject) Get(string) goja.Value       { return nil }
 func (*jarObject) Set(string, goja.Value) bool { return false }
 func (*jarObject) Has(string) bool             { return false }

@@ -7,7 +7,10 @@
 //
 // Concurrency: everything belongs to the VU's goroutine, like its goja
 // runtime. The only other goroutines are those of http.batch, which run
-// requests through httpc.Client.Batch and never touch the runtime.
+// requests through httpc.Client.Batch (parallel only when the core gave the
+// client a recorder factory) and never touch the runtime.
+// http.asyncRequest sends its request on the VU goroutine and settles its
+// Promise on the VU's event loop.
 //
 // Units follow k6: timeouts and timings are milliseconds in JavaScript
 // (floats for timings), time.Duration in Go. Tags are strings.

@@ -273,6 +273,7 @@ func TestHeadersAndResponseFields(t *testing.T) {
 		{"request headers sent", `return http.get(BASE + "/headers", { headers: { "X-Tok": "t-1", "User-Agent": "ua/1" } }).json("headers.X-Tok.0")`, `"t-1"`},
 		{"user agent overridden", `return http.get(BASE + "/headers", { headers: { "User-Agent": "ua/1" } }).json("headers.User-Agent.0")`, `"ua/1"`},
 		{"repeated headers joined", `const r = http.get(BASE + "/response-headers?X-Single=solo&X-Multi=one&X-Multi=two"); return [r.headers["X-Single"], r.headers["X-Multi"]]`, `["solo","one, two"]`},
+		{"basic auth from userinfo", `const u = BASE.replace("://", "://bob:p%40ss@"); const r = http.get(u + "/basic-auth/bob/p@ss", { auth: "basic" }); return [r.status, r.json("user")]`, `[200,"bob"]`},
 		{"status fields", `const r = http.get(BASE + "/status/418"); return [r.status, r.status_text, r.error_code]`, `[418,"418 I'm a teapot",1418]`},
 		{"url, proto, remote", `const r = http.get(BASE + "/get"); return [r.url === BASE + "/get", r.proto, r.remote_ip, r.remote_port === Number(BASE.split(":")[2])]`, `[true,"HTTP/1.1","127.0.0.1",true]`},
 		{"request object", `const r = http.post(BASE + "/post?q=1", "b", { headers: { "X-A": "1" }, cookies: { c: "v" } }); return [r.request.method, r.request.url === BASE + "/post?q=1", r.request.headers["X-A"], r.request.body, r.request.cookies.c[0].value]`, `["POST",true,["1"],"b","v"]`},
@@ -300,6 +301,8 @@ func TestTimeoutsAndErrors(t *testing.T) {
 		{"numeric timeout", `const t0 = Date.now(); const r = http.get(BASE + "/delay/2", { timeout: 200 }); return [r.status, r.error_code, Date.now() - t0 < 1500]`, `[0,1050,true]`},
 		{"string timeout", `const r = http.get(BASE + "/delay/2", { timeout: "200ms" }); return r.error_code`, `1050`},
 		{"refused is data", `const r = http.get(CLOSED); return [r.status, r.error_code, /refused/.test(r.error), r.body]`, `[0,1212,true,null]`},
+		{"invalid url is data", `const r = http.get("http://127.0.0.1:abc/"); return [r.status, r.error_code, r.error.length > 0]`, `[0,1020,true]`},
+		{"zero timeout keeps the default", `return http.get(BASE + "/get", { timeout: 0 }).status`, `200`},
 		{"params.throw throws", `try { http.get(CLOSED, { throw: true }); return "no" } catch (e) { return /refused/.test(String(e)) }`, `true`},
 	})
 	e.state.throw = true
@@ -321,6 +324,10 @@ func TestParamErrors(t *testing.T) {
 		{"timeout", `http.get(BASE, { timeout: "soon" })`, `invalid params.timeout "soon"`},
 		{"callback function", `http.get(BASE, { responseCallback: () => true })`, `only http.expectedStatuses`},
 		{"expectedStatuses", `http.expectedStatuses("x")`, `must be an integer status`},
+		{"expectedStatuses float", `http.expectedStatuses(200.5)`, `must be an integer status`},
+		{"expectedStatuses range", `http.expectedStatuses({ min: 300, max: 200 })`, `{min, max} with integer min <= max`},
+		{"expectedStatuses empty", `http.expectedStatuses()`, `needs at least one status`},
+		{"params type", `http.get(BASE, "x")`, `params must be an object`},
 		{"jar", `http.get(BASE, { jar: {} })`, `params.jar must be a CookieJar`},
 		{"html", `http.get(BASE + "/get").html()`, `html() is not supported`},
 		{"no url", `http.get()`, `a request needs a URL`},
@@ -403,6 +410,18 @@ func TestBatch(t *testing.T) {
 	})
 }
 
+func TestBatchLimit(t *testing.T) {
+	one := int64(1)
+	e := newEnv(t, testServer(t), &engine.Options{Batch: &one})
+	got := e.eval(t, `
+		const t0 = Date.now();
+		const l = http.batch([BASE + "/delay/0.1", BASE + "/delay/0.1", BASE + "/delay/0.1"]);
+		return [l.length, Date.now() - t0 >= 290]`)
+	if got != `[3,true]` {
+		t.Errorf("batch: 1 must run requests one at a time: got %s", got)
+	}
+}
+
 func TestURLTemplateNameTag(t *testing.T) {
 	e := newEnv(t, testServer(t), nil)
 	runRows(t, e, []row{
@@ -410,6 +429,7 @@ func TestURLTemplateNameTag(t *testing.T) {
 			`["${}/anything/items/${}",true,true,true]`},
 		{"requests", "let ok = 0; for (const s of ['a', 'b', 'c']) { const r = http.get(http.url`${BASE}/anything/items/${s}`); if (r.url === BASE + '/anything/items/' + s) ok++; } return ok", `3`},
 		{"tags.name", `for (let i = 0; i < 2; i++) http.get(BASE + "/anything/users/" + i, { tags: { name: "user-detail", extra: "x" } }); return 0`, `0`},
+		{"tags.name wins over http.url", "http.get(http.url`${BASE}/anything/${1}`, { tags: { name: 'explicit', scenario: 'override' } }); return 0", `0`},
 	})
 	snap := e.agg.Flush()
 	for _, c := range []struct {
@@ -420,6 +440,7 @@ func TestURLTemplateNameTag(t *testing.T) {
 		{"template name", []metrics.Tag{{Key: "name", Value: "${}/anything/items/${}"}}, 3},
 		{"params name", []metrics.Tag{{Key: "name", Value: "user-detail"}, {Key: "extra", Value: "x"}}, 2},
 		{"base tags kept", []metrics.Tag{{Key: "scenario", Value: "default"}, {Key: "name", Value: "user-detail"}}, 2},
+		{"params tags override base tags", []metrics.Tag{{Key: "scenario", Value: "override"}, {Key: "name", Value: "explicit"}}, 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := snap.Merge(e.bi.HTTPReqs, c.filter)

@@ -21,9 +21,11 @@ func (m *module) respJSON(c goja.FunctionCall) goja.Value {
 		m.throwf("json() must be called on a response")
 	}
 	if r.r.Body == nil {
+		if r.r.Error != "" {
+			m.throwf("json(): the response body is null because the request failed: %s", r.r.Error)
+		}
 		m.throwf("json(): the response body is null, so there is nothing to parse; " +
-			"the request failed (see response.error) or its body was not kept " +
-			"(responseType 'none' or the discardResponseBodies option)")
+			"it was not kept (responseType 'none' or the discardResponseBodies option)")
 	}
 	sel := c.Argument(0)
 	if isNullish(sel) {

@@ -140,7 +140,8 @@ func (m *module) parseHeaders(dst []httpc.Header, v goja.Value) []httpc.Header {
 }
 
 // parseTimeout reads params.timeout: a number of milliseconds or a duration
-// string ("1.5s", "300ms"; a bare number string is milliseconds).
+// string ("1.5s", "300ms"; a bare number string is milliseconds). 0 keeps
+// the client's default (the options' timeout, else 60 s); negative throws.
 func (m *module) parseTimeout(v goja.Value) time.Duration {
 	if isNullish(v) {
 		return 0
@@ -166,10 +167,10 @@ func (m *module) parseTimeout(v goja.Value) time.Duration {
 	default:
 		m.throwf("invalid params.timeout %s: want milliseconds or a duration such as \"5s\"", v.String())
 	}
-	if d <= 0 {
-		m.throwf("params.timeout must be positive, got %s", v.String())
+	if d < 0 {
+		m.throwf("params.timeout must not be negative, got %s", v.String())
 	}
-	return d
+	return d // 0: the client's default timeout
 }
 
 func (m *module) parseResponseType(v goja.Value) httpc.ResponseType {
