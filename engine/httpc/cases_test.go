@@ -2,6 +2,7 @@ package httpc
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 	"log"
 	"net"
@@ -218,10 +219,14 @@ func TestCase_C20_SelfSignedTLS(t *testing.T) {
 
 // newTLSServer is an HTTPS server with httptest's self-signed certificate
 // (SAN IP 127.0.0.1) that offers h2 via ALPN.
-func newTLSServer(t *testing.T, h http.Handler) *server {
+// maxVersion, when given, caps the server's TLS version.
+func newTLSServer(t *testing.T, h http.Handler, maxVersion ...uint16) *server {
 	t.Helper()
 	s := &server{Server: httptest.NewUnstartedServer(h)}
 	s.EnableHTTP2 = true
+	if len(maxVersion) > 0 {
+		s.TLS = &tls.Config{MaxVersion: maxVersion[0]}
+	}
 	s.Config.ErrorLog = log.New(io.Discard, "", 0) // the rejected handshake is expected
 	s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {

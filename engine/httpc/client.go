@@ -26,6 +26,12 @@ const (
 	DefaultMaxRedirects = 10
 )
 
+// DefaultConfig returns the Config of a run without options: Timeout 60 s,
+// MaxRedirects 10, UserAgent DefaultUserAgent, everything else off.
+func DefaultConfig() Config {
+	return Config{UserAgent: DefaultUserAgent, Timeout: DefaultTimeout, MaxRedirects: DefaultMaxRedirects}
+}
+
 // Client is one VU's HTTP client: its connections (kept alive per VU), cookie
 // jar and buffers. Not safe for concurrent use, except inside Batch.
 type Client struct {
@@ -72,14 +78,15 @@ type Client struct {
 // NewClient returns a client that records its samples through rec. reg and
 // bi resolve tag sets and metric handles; if any of reg, bi and rec is nil
 // the client records nothing (Go callers that only want responses). cfg is
-// copied; zero fields take their defaults (Timeout 60 s, MaxRedirects 10 only
-// when the whole Config is the zero value, UserAgent DefaultUserAgent).
+// copied; nil means DefaultConfig(). A zero Timeout means 60 s and an empty
+// UserAgent DefaultUserAgent; MaxRedirects 0 means "do not follow" (as
+// options.maxRedirects: 0), a negative value means 10.
 func NewClient(cfg *Config, reg *metrics.Registry, bi *metrics.Builtin, rec *metrics.Recorder) *Client {
 	c := &Client{reg: reg, bi: bi, rec: rec, jar: NewCookieJar(), resolver: net.DefaultResolver}
 	if cfg != nil {
 		c.cfg = *cfg
 	} else {
-		c.cfg.MaxRedirects = DefaultMaxRedirects
+		c.cfg = DefaultConfig()
 	}
 	c.userAgent = c.cfg.UserAgent
 	if c.userAgent == "" {
@@ -270,13 +277,33 @@ func (c *Client) parseURL(raw string) string {
 		}
 		return "unsupported protocol scheme in " + quoteURL(raw)
 	}
-	if err := c.uri.Parse(nil, c.urlBuf); err != nil || !validHostPort(c.uri.Host()) {
+	if err := c.uri.Parse(nil, c.urlBuf); err != nil || !validHostPort(c.uri.Host()) || !validEscapes(raw) {
 		if _, uerr := url.Parse(raw); uerr != nil {
 			return uerr.Error()
 		}
 		return "invalid url " + quoteURL(raw)
 	}
 	return ""
+}
+
+// validEscapes reports whether every '%' starts a two-hex-digit escape and
+// no byte is a control character or a space, as net/url requires.
+func validEscapes(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; {
+		case b == '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return false
+			}
+		case b <= ' ' || b == 0x7f:
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(b byte) bool {
+	return '0' <= b && b <= '9' || 'a' <= b && b <= 'f' || 'A' <= b && b <= 'F'
 }
 
 func quoteURL(s string) string { return "\"" + s + "\"" }

@@ -164,7 +164,7 @@ func (c *Client) idleConn(key []byte) *conn {
 	}
 	cn := list[len(list)-1]
 	list[len(list)-1] = nil
-	c.idle[string(key)] = list[:len(list)-1]
+	c.idle[cn.key] = list[:len(list)-1] // cn.key: assigning with string(key) would allocate
 	return cn
 }
 

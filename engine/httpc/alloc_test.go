@@ -1,0 +1,64 @@
+//go:build !race
+
+package httpc
+
+import (
+	"context"
+	"net"
+	"testing"
+
+	"github.com/valyala/fasthttp"
+)
+
+// newFastServer serves "ok" through fasthttp, whose server does not allocate
+// per request either, so AllocsPerRun (which counts the whole process) sees
+// the client's allocations.
+func newFastServer(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("ok") }}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Shutdown(); <-done })
+	return "http://" + ln.Addr().String()
+}
+
+// TestDoAllocations guards the hot path: a steady-state keep-alive GET of a
+// small body through Client.Do, recorded, allocates nothing.
+func TestDoAllocations(t *testing.T) {
+	r := newRig(t, nil)
+	req := get(newFastServer(t) + "/fast")
+	req.Expected = DefaultExpected
+	var resp Response
+	for i := 0; i < 10; i++ { // warm up: connection, buffers, tag sets, header strings
+		r.c.Do(context.Background(), req, &resp)
+	}
+	allocs := testing.AllocsPerRun(200, func() {
+		r.c.Do(context.Background(), req, &resp)
+	})
+	if resp.Status != 200 {
+		t.Fatalf("status %d %q", resp.Status, resp.Error)
+	}
+	if allocs != 0 {
+		t.Errorf("Do allocates %v times per request, want 0", allocs)
+	}
+}
+
+func BenchmarkClientGet(b *testing.B) {
+	r := newRig(b, nil)
+	req := get(newFastServer(b) + "/fast")
+	req.Expected = DefaultExpected
+	var resp Response
+	r.c.Do(context.Background(), req, &resp)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		r.c.Do(context.Background(), req, &resp)
+	}
+	if resp.Status != 200 {
+		b.Fatalf("status %d", resp.Status)
+	}
+}
