@@ -498,3 +498,44 @@ func TestSegmentedRun(t *testing.T) {
 		}
 	})
 }
+
+func TestProgressLive(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, `{"scenarios":{"s":{"executor":"constant-vus","vus":2,"duration":"4s"}}}`, 300*time.Millisecond)
+		var mid Progress
+		var active, initialised int64
+		var scenarioFraction float64
+		time.AfterFunc(time.Second+time.Millisecond, func() {
+			mid = h.e.Progress()[0]
+			active, initialised = h.e.ActiveVUs(), h.e.InitializedVUs()
+			h.log.mu.Lock()
+			scenarioFraction = h.log.its[0].Scenario.Progress()
+			h.log.mu.Unlock()
+		})
+		h.run(t, t.Context())
+		if mid.Elapsed != time.Second+time.Millisecond || mid.ActiveVUs != 2 || mid.MaxVUs != 2 || mid.Done || mid.Iterations != 6 {
+			t.Fatalf("progress at 1s: %+v", mid)
+		}
+		if want := float64(time.Second+time.Millisecond) / float64(4*time.Second); mid.Fraction != want || scenarioFraction != want {
+			t.Errorf("fraction %v (scenario %v), want %v", mid.Fraction, scenarioFraction, want)
+		}
+		if active != 2 || initialised != 2 {
+			t.Errorf("ActiveVUs %d InitializedVUs %d, want 2 2", active, initialised)
+		}
+		if end := h.e.Progress()[0]; !end.Done || end.ActiveVUs != 0 || end.Fraction != 1 || h.e.ActiveVUs() != 0 {
+			t.Errorf("final progress %+v", end)
+		}
+	})
+}
+
+func TestMaxDurationCutsIterations(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, `{"scenarios":{"s":{"executor":"per-vu-iterations","vus":1,"iterations":10,"maxDuration":"2500ms","gracefulStop":"0s"}}}`, time.Second)
+		if took := h.run(t, t.Context()); took != 2500*time.Millisecond {
+			t.Errorf("run took %v, want 2.5s", took)
+		}
+		if p := h.progress(t, "s"); p.Iterations != 2 || p.Interrupted != 1 {
+			t.Errorf("%d complete %d interrupted, want 2, 1", p.Iterations, p.Interrupted)
+		}
+	})
+}

@@ -188,6 +188,7 @@ type svu struct {
 	pv    *poolVU
 	iters int64
 	it    Iteration
+	work  chan arrivalJob // arrival-rate executors only
 }
 
 // iterate runs one iteration of v with ctx and counts it as completed or
@@ -391,28 +392,44 @@ func (x *execution) runArrivals() {
 	r := x.r
 	e := r.e
 	queue := r.cfg.LateStarts == LateStartsQueue
+	// free holds the idle VUs; each VU has its own goroutine (one goroutine
+	// per VU, as the scripting runtime wants) fed through its work channel.
 	free := make(chan *svu, max(r.maxVUs, 1))
-	held := e.pool.take(r.preAlloc)
-	for _, pv := range held {
-		free <- &svu{pv: pv}
-	}
-	var mine []*poolVU // VUs created for this scenario
 	var (
-		growMu  sync.Mutex
-		growing bool
-		growErr bool
-		total   = int64(len(held))
-		growWG  sync.WaitGroup
-		iterWG  sync.WaitGroup
-		rec     *metrics.Recorder
+		mu       sync.Mutex // guards all, growing, growErr
+		all      []*svu
+		growing  bool
+		growErr  bool
+		growWG   sync.WaitGroup
+		workerWG sync.WaitGroup
+		rec      *metrics.Recorder
 	)
 	if e.cfg.Aggregator != nil {
 		rec = e.cfg.Aggregator.NewRecorder()
 	}
+	addVU := func(pv *poolVU) { // with mu held
+		v := &svu{pv: pv, work: make(chan arrivalJob, 1)}
+		all = append(all, v)
+		workerWG.Add(1)
+		go func() {
+			defer workerWG.Done()
+			for j := range v.work {
+				x.iterate(x.ctx, v, j.inScenario, j.intended, j.start)
+				x.activate(-1)
+				free <- v
+			}
+		}()
+		free <- v
+	}
+	mu.Lock()
+	for _, pv := range e.pool.take(r.preAlloc) {
+		addVU(pv)
+	}
+	mu.Unlock()
 	grow := func() {
-		growMu.Lock()
-		defer growMu.Unlock()
-		if growing || growErr || total >= r.maxVUs {
+		mu.Lock()
+		defer mu.Unlock()
+		if growing || growErr || int64(len(all)) >= r.maxVUs {
 			return
 		}
 		growing = true
@@ -420,8 +437,8 @@ func (x *execution) runArrivals() {
 		go func() {
 			defer growWG.Done()
 			pv, err := e.pool.create(x.ctx)
-			growMu.Lock()
-			defer growMu.Unlock()
+			mu.Lock()
+			defer mu.Unlock()
 			growing = false
 			if err != nil {
 				if x.ctx.Err() == nil {
@@ -430,9 +447,7 @@ func (x *execution) runArrivals() {
 				}
 				return
 			}
-			total++
-			mine = append(mine, pv)
-			free <- &svu{pv: pv}
+			addVU(pv)
 		}()
 	}
 	drop := func() {
@@ -441,10 +456,10 @@ func (x *execution) runArrivals() {
 			rec.Add(e.builtin.DroppedIterations, r.tags, 1)
 		}
 	}
+	due := func(k int64) time.Time { return x.start.Add(r.rate.At(e.share.Global(k))) }
 loop:
 	for k := int64(0); k < r.starts; k++ {
-		g := e.share.Global(k)
-		intended := x.start.Add(r.rate.At(g))
+		intended := due(k)
 		if !sleepUntil(x.ctx, x.endCh, intended) {
 			break
 		}
@@ -463,9 +478,9 @@ loop:
 				r.queued.Add(-1)
 			case <-x.endCh:
 				r.queued.Add(-1)
-				// Starts that were due but never found a VU.
+				// Starts that came due but never found a VU.
 				now := time.Now()
-				for ; k < r.starts && x.start.Add(r.rate.At(e.share.Global(k))).Before(now) && x.start.Add(r.rate.At(e.share.Global(k))).Before(x.end); k++ {
+				for ; k < r.starts && due(k).Before(now) && due(k).Before(x.end); k++ {
 					drop()
 				}
 				break loop
@@ -479,27 +494,35 @@ loop:
 			rec.AddDuration(e.builtin.ScheduleLag, r.tags, now.Sub(intended))
 		}
 		x.activate(1)
-		iterWG.Add(1)
-		go func() {
-			defer iterWG.Done()
-			x.iterate(x.ctx, v, g, intended, now)
-			x.activate(-1)
-			free <- v
-		}()
+		v.work <- arrivalJob{inScenario: e.share.Global(k), intended: intended, start: now}
 	}
 	// The scenario lasts its whole duration, even after its last start.
 	select {
 	case <-x.endCh:
 	case <-x.ctx.Done():
 	}
-	iterWG.Wait()
 	growWG.Wait()
+	mu.Lock()
+	for _, v := range all {
+		close(v.work)
+	}
+	mu.Unlock()
+	workerWG.Wait()
 	if n := r.dropped.Load(); n > 0 {
 		e.logf("engine: scenario %q: insufficient VUs (preAllocatedVUs %d, maxVUs %d): %d iterations dropped; raise preAllocatedVUs/maxVUs",
 			r.plan.Name, r.preAlloc, r.maxVUs, n)
 	}
-	e.pool.put(held...)
-	e.pool.put(mine...)
+	back := make([]*poolVU, len(all))
+	for i, v := range all {
+		back[i] = v.pv
+	}
+	e.pool.put(back...)
+}
+
+// arrivalJob is one arrival-rate start handed to a VU's goroutine.
+type arrivalJob struct {
+	inScenario      int64
+	intended, start time.Time
 }
 
 // sleepUntil waits until t; it returns false when stop closes or ctx is done
