@@ -1,0 +1,55 @@
+# Loadline. `make demo` runs the quickstart against the built-in target;
+# `make test` runs every test (unit, end-to-end, and the k6 compat corpus).
+
+GO        ?= go
+BIN       := bin/load
+COMPAT    ?= ../shared/compat
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X main.version=$(VERSION)
+TESTFLAGS ?= -race -timeout 12m
+
+.PHONY: all build demo test test-unit test-compat vet bench bench-compare clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/load
+
+# About 10 s against `load target` on a free loopback port.
+demo: build
+	examples/with-target.sh $(BIN) $(BIN) run -e TARGET=TARGET_URL examples/quickstart.js
+
+vet:
+	$(GO) vet ./...
+
+test-unit:
+	$(GO) test $(TESTFLAGS) ./...
+
+# The compat corpus (k6 scripts that must run unchanged), against `load target`.
+test-compat: build
+	@if [ -d "$(COMPAT)" ]; then \
+		examples/with-target.sh $(BIN) bash $(COMPAT)/run.sh $(BIN) TARGET_URL; \
+	else \
+		echo "compat corpus not found at $(COMPAT) (set COMPAT=path)"; exit 1; \
+	fi
+
+test: vet test-unit test-compat
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./engine/... ./scripting/...
+
+# Side-by-side against wrk and nginx on this machine (bench/RESULTS.md).
+# Installs wrk, nginx and jq with apt-get if missing. ROUNDS, SECONDS_PER_RUN
+# and the other knobs are environment variables, listed at the top of each script.
+.PHONY: bench-memory bench-startup
+bench-compare: build
+	bench/compare.sh
+
+bench-memory: build
+	bench/memory.sh
+
+bench-startup: build
+	bench/startup.sh
+
+clean:
+	rm -rf bin

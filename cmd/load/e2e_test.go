@@ -1,0 +1,247 @@
+package main
+
+// End-to-end tests: build the real `load` binary once, start the real demo
+// target on a loopback port, and run scenarios as a user would.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loadline/loadline/cmd/internal/target"
+)
+
+var (
+	loadBin   string // path of the built binary
+	targetURL string // base URL of the demo target
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "load-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	loadBin = filepath.Join(dir, "load")
+	build := exec.Command("go", "build", "-o", loadBin, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building load:", err)
+		return 1
+	}
+	srv := target.New(target.DefaultConfig())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := srv.Start(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "starting the target:", err)
+		return 1
+	}
+	defer srv.Close()
+	targetURL = srv.URL()
+	return m.Run()
+}
+
+// result is one finished `load` process.
+type result struct {
+	code           int
+	stdout, stderr string
+	took           time.Duration
+	export         map[string]any // --summary-export, when asked for
+}
+
+// runLoad runs the binary with args (bounded by limit) and returns its outcome.
+func runLoad(t *testing.T, limit time.Duration, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, loadBin, args...)
+	cmd.Env = append(os.Environ(), "TARGET="+targetURL)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errb.String(), took: time.Since(start)}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		r.code = ee.ExitCode()
+	default:
+		t.Fatalf("running load: %v", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("load did not finish within %s\nstdout:\n%s\nstderr:\n%s", limit, r.stdout, r.stderr)
+	}
+	return r
+}
+
+// runScript writes src to a file and runs it with --summary-export, plus
+// extra flags.
+func runScript(t *testing.T, src string, extra ...string) result {
+	t.Helper()
+	dir := t.TempDir()
+	script := filepath.Join(dir, "script.js")
+	if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	export := filepath.Join(dir, "summary.json")
+	args := append([]string{"run", "-q", "--summary-export", export}, extra...)
+	args = append(args, script)
+	r := runLoad(t, 90*time.Second, args...)
+	if b, err := os.ReadFile(export); err == nil {
+		if err := json.Unmarshal(b, &r.export); err != nil {
+			t.Fatalf("summary export is not JSON: %v\n%s", err, b)
+		}
+	}
+	return r
+}
+
+// metric returns a value from the summary export: metrics[name][key].
+func (r result) metric(t *testing.T, name, key string) float64 {
+	t.Helper()
+	ms, _ := r.export["metrics"].(map[string]any)
+	m, ok := ms[name].(map[string]any)
+	if !ok {
+		t.Fatalf("metric %s missing from the summary export\nstdout:\n%s\nstderr:\n%s", name, r.stdout, r.stderr)
+	}
+	v, ok := m[key].(float64)
+	if !ok {
+		t.Fatalf("metric %s has no numeric %q: %v", name, key, m)
+	}
+	return v
+}
+
+func (r result) wantCode(t *testing.T, code int) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, code, r.stdout, r.stderr)
+	}
+}
+
+func TestRun_PerVUIterationsExactCount(t *testing.T) {
+	r := runScript(t, `
+import http from 'load/http';
+export const options = { scenarios: { s: { executor: 'per-vu-iterations', vus: 3, iterations: 7 } } };
+export default function () { http.get(__ENV.TARGET + '/fast'); }
+`)
+	r.wantCode(t, 0)
+	if got := r.metric(t, "http_reqs", "count"); got != 21 {
+		t.Errorf("http_reqs = %v, want 3 VUs × 7 = 21", got)
+	}
+	if got := r.metric(t, "iterations", "count"); got != 21 {
+		t.Errorf("iterations = %v, want 21", got)
+	}
+}
+
+func TestRun_SharedIterationsExactCount(t *testing.T) {
+	r := runScript(t, `
+import http from 'load/http';
+export const options = { vus: 4, iterations: 50 };
+export default function () { http.get(__ENV.TARGET + '/fast'); }
+`)
+	r.wantCode(t, 0)
+	if got := r.metric(t, "http_reqs", "count"); got != 50 {
+		t.Errorf("http_reqs = %v, want 50", got)
+	}
+}
+
+func TestRun_ShortcutFlagsOverrideScript(t *testing.T) {
+	r := runScript(t, `
+import http from 'load/http';
+export const options = { vus: 1, iterations: 2 };
+export default function () { http.get(__ENV.TARGET + '/fast'); }
+`, "--iterations", "9", "--vus", "3")
+	r.wantCode(t, 0)
+	if got := r.metric(t, "http_reqs", "count"); got != 9 {
+		t.Errorf("http_reqs = %v, want 9 from --iterations", got)
+	}
+}
+
+func TestRun_SyntaxErrorExits107WithPosition(t *testing.T) {
+	r := runScript(t, "export default function () {\n  let x = ;\n}\n")
+	r.wantCode(t, 107)
+	if !strings.Contains(r.stderr, "script.js:2:") {
+		t.Errorf("stderr lacks file:line:col (script.js:2:...):\n%s", r.stderr)
+	}
+	if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, ".go:") {
+		t.Errorf("stderr shows a Go stack trace:\n%s", r.stderr)
+	}
+}
+
+func TestRun_UnreachablePortIsDataNotAnError(t *testing.T) {
+	r := runScript(t, `
+import http from 'load/http';
+import { check } from 'load';
+export const options = { vus: 1, iterations: 3, thresholds: { checks: ['rate==1'] } };
+export default function () {
+  const res = http.get('http://127.0.0.1:1/');
+  check(res, {
+    'status 0': (r) => r.status === 0,
+    'error_code 1212': (r) => r.error_code === 1212,
+    'error says refused': (r) => r.error.indexOf('refused') >= 0,
+  });
+  http.get(__ENV.TARGET + '/fast');
+}
+`)
+	r.wantCode(t, 0)
+	if got := r.metric(t, "iterations", "count"); got != 3 {
+		t.Errorf("iterations = %v, want 3: a refused connection must not stop the run", got)
+	}
+	if got := r.metric(t, "http_req_failed", "passes"); got != 3 {
+		// k6's export counts the failed (rate 1) samples as passes.
+		t.Errorf("http_req_failed passes = %v, want the 3 refused requests", got)
+	}
+}
+
+func TestRun_TimingsAddUp(t *testing.T) {
+	r := runScript(t, `
+import http from 'load/http';
+import { check } from 'load';
+export const options = { vus: 1, iterations: 5, thresholds: { checks: ['rate==1'] } };
+export default function () {
+  const res = http.get(__ENV.TARGET + '/delay?ms=50');
+  const t = res.timings;
+  check(t, {
+    'duration = sending + waiting + receiving': (t) => Math.abs(t.duration - (t.sending + t.waiting + t.receiving)) < 0.01,
+    'waiting covers the server delay': (t) => t.waiting >= 49 && t.waiting < 500,
+    'phases are non-negative': (t) => t.blocked >= 0 && t.connecting >= 0 && t.tls_handshaking >= 0 && t.sending >= 0 && t.receiving >= 0,
+  });
+}
+`)
+	r.wantCode(t, 0)
+}
+
+func TestRun_ThresholdExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		threshold string
+		code      int
+	}{
+		{"holds", "'p(95)<5000'", 0},
+		{"fails", "'max<0.001'", 99},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runScript(t, `
+import http from 'load/http';
+export const options = { vus: 1, iterations: 3, thresholds: { http_req_duration: [`+tc.threshold+`] } };
+export default function () { http.get(__ENV.TARGET + '/delay?ms=5'); }
+`)
+			r.wantCode(t, tc.code)
+		})
+	}
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
