@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/dop251/goja"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/loadline/loadline/engine/httpc"
 )
@@ -179,8 +180,9 @@ func (m *module) file(c goja.FunctionCall) goja.Value {
 }
 
 // compress applies params.compression to req's body: a comma-separated list
-// of "gzip" and "deflate" (zlib, as HTTP's deflate coding), applied in
-// order, and sets Content-Encoding and Content-Length.
+// of "gzip", "deflate" (zlib, as HTTP's deflate coding) and "zstd", applied
+// in order, and sets Content-Encoding (the client sets Content-Length).
+// "br" is not supported.
 func (m *module) compress(req *httpc.Request, algos string) {
 	body := req.Body
 	var used []string
@@ -202,8 +204,15 @@ func (m *module) compress(req *httpc.Request, algos string) {
 			if _, err = w.Write(body); err == nil {
 				err = w.Close()
 			}
+		case "zstd":
+			var w *zstd.Encoder
+			if w, err = zstd.NewWriter(&buf); err == nil {
+				if _, err = w.Write(body); err == nil {
+					err = w.Close()
+				}
+			}
 		default:
-			m.throwf("params.compression %q is not supported: use 'gzip' or 'deflate'", a)
+			m.throwf("params.compression %q is not supported: use 'gzip', 'deflate' or 'zstd'", a)
 		}
 		if err != nil {
 			m.throwf("compressing the body with %s: %v", a, err)

@@ -2,6 +2,7 @@ package httpjs
 
 import (
 	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"io"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/klauspost/compress/zstd"
 	"github.com/mccutchen/go-httpbin/v2/httpbin"
 
 	"github.com/loadline/loadline/engine"
@@ -82,16 +84,26 @@ func testServer(t testing.TB) *httptest.Server {
 	mux.HandleFunc("/badline3", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "{\n  \"a\": 1,\n  oops\n}")
 	})
-	// /gunzip echoes the request body, decompressed per Content-Encoding.
+	// /gunzip echoes the request body, decompressed per Content-Encoding
+	// (one coding).
 	mux.HandleFunc("/gunzip", func(w http.ResponseWriter, r *http.Request) {
 		var body io.Reader = r.Body
-		if r.Header.Get("Content-Encoding") == "gzip" {
-			zr, err := gzip.NewReader(r.Body)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
+		var err error
+		switch r.Header.Get("Content-Encoding") {
+		case "gzip":
+			body, err = gzip.NewReader(r.Body)
+		case "deflate":
+			body, err = zlib.NewReader(r.Body)
+		case "zstd":
+			var d *zstd.Decoder
+			if d, err = zstd.NewReader(r.Body); err == nil {
+				defer d.Close()
+				body = d
 			}
-			body = zr
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
 		}
 		w.Header().Set("X-Encoding", r.Header.Get("Content-Encoding"))
 		_, _ = io.Copy(w, body)
@@ -259,6 +271,10 @@ func TestBodies(t *testing.T) {
 		{"typed array view body", `return http.post(BASE + "/gunzip", new Uint8Array([65, 66, 67, 68]).subarray(1, 3)).body`, `"BC"`},
 		{"gzip compression", `const r = http.post(BASE + "/gunzip", "squeeze me", { compression: "gzip" }); return [r.headers["X-Encoding"], r.body]`,
 			`["gzip","squeeze me"]`},
+		{"deflate compression", `const r = http.post(BASE + "/gunzip", "squeeze me", { compression: "deflate" }); return [r.headers["X-Encoding"], r.body]`,
+			`["deflate","squeeze me"]`},
+		{"zstd compression", `const r = http.post(BASE + "/gunzip", "squeeze me", { compression: "zstd" }); return [r.headers["X-Encoding"], r.body]`,
+			`["zstd","squeeze me"]`},
 		{"null body", `return http.post(BASE + "/post", null).json("data")`, `""`},
 		{"bodies stay intact after later requests", `
 			const a = http.get(BASE + "/gzip"), b = http.get(BASE + "/deflate"), c = http.get(BASE + "/gzip");
