@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Side-by-side throughput and latency comparison of `load` against wrk, both
+# driving the same nginx on this machine, same pinning, same run.
+#
+# usage: bench/compare.sh          (or: make bench-compare)
+#
+# Environment:
+#   ROUNDS=3           rounds; the order of the clients rotates every round
+#   SECONDS_PER_RUN=10 duration of every run, in seconds
+#   VUS=50             VUs for load, connections for wrk
+#   LAT_FRACTION=0.2   latency row: arrival rate as a fraction of measured capacity
+#   WRK_ONLY=1         measure wrk only (while `load run` does not work yet)
+#   LOAD_BIN, NGINX_CPU, CLIENT_CPU, KEEP: see bench/lib.sh
+#
+# Method (details in bench/RESULTS.md): nginx runs one worker pinned to
+# NGINX_CPU; each client runs pinned to CLIENT_CPU (load also with
+# GOMAXPROCS=1). Client CPU time (user+sys) and peak RSS come from GNU time;
+# requests from wrk's output or load's --summary-export. The table shows the
+# median and min-max across rounds, and each ratio is of medians.
+#
+# Exit status: 0 when every run completed (targets missed are reported as
+# FAIL, not an error); 1 on a harness error (a tool missing, nginx or a
+# client failing to run, a client reporting errors).
+set -euo pipefail
+# shellcheck source=bench/lib.sh source-path=SCRIPTDIR/..
+source "$(dirname "$0")/lib.sh"
+
+ROUNDS=${ROUNDS:-3}
+SECS=${SECONDS_PER_RUN:-10}
+VUS=${VUS:-50}
+LAT_FRACTION=${LAT_FRACTION:-0.2}
+WRK_ONLY=${WRK_ONLY:-0}
+TIMED_LIMIT=$((SECS * 3 + 60))
+
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer, got '$ROUNDS'"
+[[ $SECS =~ ^[1-9][0-9]*$ ]] || die "SECONDS_PER_RUN must be a positive integer, got '$SECS'"
+[[ $VUS =~ ^[1-9][0-9]*$ ]] || die "VUS must be a positive integer, got '$VUS'"
+
+bench_init
+ensure_tools wrk:wrk nginx:nginx taskset:util-linux /usr/bin/time:time jq:jq
+[ "$(nproc)" -ge 2 ] || note "only $(nproc) CPU: nginx and the client share it, ratios are still comparable but absolute figures are not"
+start_nginx no-log
+
+if [ "$WRK_ONLY" != 1 ]; then
+  load_ready || die "load cannot run yet; use WRK_ONLY=1 to measure wrk alone"
+fi
+
+RES=$WORK/results.tsv # tool round rps requests cpu_s us_per_req rss_kib p50_us
+: >"$RES"
+
+
+
+# run_wrk NAME ROUND CONNECTIONS [extra wrk args...]
+run_wrk() {
+  local name=$1 round=$2 conns=$3
+  shift 3
+  local f=$WORK/$name.$round
+  timed "$f" taskset -c "$CLIENT_CPU" wrk -t1 -c"$conns" -d"${SECS}s" --latency "$@" "$URL" ||
+    { cat "$f.err" "$f.out" >&2; die "$name round $round: wrk failed"; }
+  local out=$f.out
+  if grep -q 'Non-2xx or 3xx\|Socket errors' "$out"; then
+    cat "$out" >&2
+    die "$name round $round: wrk reported errors"
+  fi
+  local rps reqs p50
+  rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
+  reqs=$(awk '/requests in/ { print $1 }' "$out")
+  p50=$(to_us "$(awk '$1 == "50%" { print $2 }' "$out")")
+  if [ -z "$rps" ] || [ -z "$reqs" ] || [ "$p50" = NaN ]; then
+    cat "$out" >&2
+    die "$name: cannot parse wrk output"
+  fi
+  record "$name" "$round" "$rps" "$reqs" "$f" "$p50"
+}
+
+# run_load NAME ROUND SCRIPT [extra load args...]
+run_load() {
+  local name=$1 round=$2 script=$3
+  shift 3
+  local f=$WORK/$name.$round
+  timed "$f" env GOMAXPROCS=1 taskset -c "$CLIENT_CPU" "$LOAD_BIN" run -q --no-summary \
+    --summary-export "$f.json" --summary-trend-stats 'avg,min,med,max,p(90),p(99)' \
+    -e TARGET="$URL" "$@" "$BENCH_DIR/scenarios/$script" ||
+    { tail -n 30 "$f.err" >&2; die "$name round $round: load run failed"; }
+  local reqs rps failed p50
+  reqs=$(jq -r '.metrics.http_reqs.count // empty' "$f.json")
+  rps=$(jq -r '.metrics.http_reqs.rate // empty' "$f.json")
+  failed=$(jq -r '.metrics.http_req_failed.value // 0' "$f.json")
+  p50=$(jq -r '.metrics.http_req_duration.med // empty' "$f.json")
+  if [ -z "$reqs" ] || [ -z "$rps" ] || [ -z "$p50" ]; then
+    die "$name: no http_reqs/http_req_duration in $f.json"
+  fi
+  [ "$(calc "$failed > 0" %d)" = 0 ] || die "$name round $round: http_req_failed rate $failed (expected 0)"
+  if jq -e '.metrics.checks' "$f.json" >/dev/null; then
+    [ "$(jq -r '.metrics.checks.fails' "$f.json")" = 0 ] || die "$name round $round: checks failed"
+  fi
+  record "$name" "$round" "$rps" "$reqs" "$f" "$(calc "$p50 * 1000")"
+}
+
+# record appends one row from the GNU time file F.
+record() {
+  local name=$1 round=$2 rps=$3 reqs=$4 f=$5 p50=$6 user sys rss cpu
+  read -r _ user sys rss <"$f"
+  cpu=$(calc "$user + $sys" %.3f)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$rps" "$reqs" "$cpu" \
+    "$(calc "$cpu * 1e6 / $reqs")" "$rss" "$p50" >>"$RES"
+  printf 'bench: %-12s round %d: %10.0f req/s  %8.2f s CPU  %6.2f us CPU/req  %7d KiB RSS  p50 %8.1f us\n' \
+    "$name" "$round" "$rps" "$cpu" "$(calc "$cpu * 1e6 / $reqs")" "$rss" "$p50" >&2
+}
+
+# col NAME FIELD prints "median min max" of FIELD (3=rps 5=cpu 6=us/req 7=rss 8=p50) for NAME.
+col() {
+  awk -F'\t' -v n="$1" -v c="$2" '$1 == n { print $c }' "$RES" | stats
+}
+
+tools=(wrk load-get load-checks)
+[ "$WRK_ONLY" = 1 ] && tools=(wrk)
+
+echo "bench: throughput: $ROUNDS rounds x ${#tools[@]} clients x ${SECS}s, $VUS connections/VUs" >&2
+for ((r = 1; r <= ROUNDS; r++)); do
+  n=${#tools[@]}
+  for ((k = 0; k < n; k++)); do
+    t=${tools[$(((k + r - 1) % n))]}
+    case $t in
+    wrk) run_wrk wrk "$r" "$VUS" ;;
+    load-get) run_load load-get "$r" get.js -u "$VUS" -d "${SECS}s" ;;
+    load-checks) run_load load-checks "$r" checks.js -u "$VUS" -d "${SECS}s" ;;
+    esac
+  done
+done
+
+# Latency overhead: an arrival rate at LAT_FRACTION of the capacity wrk
+# measured. load runs constant-arrival-rate at that rate; wrk has no rate
+# control (wrk2 is not packaged), so it runs (a) with one connection, closed
+# loop, and (b) paced: CONN connections each waiting 1 ms (wrk's delay(),
+# millisecond resolution) between requests, which lands near the same rate.
+read -r cap _ _ < <(col wrk 3)
+rate=$(calc "$cap * $LAT_FRACTION" %.0f)
+paced_conns=$(calc "$rate / 1000 < 1 ? 1 : int($rate / 1000 + 0.5)" %d)
+lua=$WORK/paced.lua
+printf 'function delay()\n  return 1\nend\n' >"$lua"
+lat_tools=(wrk-c1 wrk-paced load-rate)
+[ "$WRK_ONLY" = 1 ] && lat_tools=(wrk-c1 wrk-paced)
+echo "bench: latency: capacity ${cap} req/s (wrk median), rate ${rate}/s, wrk paced with ${paced_conns} connections" >&2
+for ((r = 1; r <= ROUNDS; r++)); do
+  n=${#lat_tools[@]}
+  for ((k = 0; k < n; k++)); do
+    t=${lat_tools[$(((k + r - 1) % n))]}
+    case $t in
+    wrk-c1) run_wrk wrk-c1 "$r" 1 ;;
+    wrk-paced) run_wrk wrk-paced "$r" "$paced_conns" -s "$lua" ;;
+    load-rate) run_load load-rate "$r" rate.js -e RATE="$rate" -e DURATION="${SECS}s" -e VUS="$VUS" ;;
+    esac
+  done
+done
+
+# verdict ACTUAL OP LIMIT prints PASS or FAIL.
+verdict() {
+  if [ "$(calc "$1 $2 $3" %d)" = 1 ]; then echo PASS; else echo FAIL; fi
+}
+
+{
+  echo
+  echo "== Loadline vs wrk: $(date -u '+%Y-%m-%d %H:%M UTC'), $ROUNDS rounds x ${SECS}s, nginx on CPU $NGINX_CPU, client on CPU $CLIENT_CPU =="
+  machine_facts | sed 's/^/   /'
+  echo
+  printf '%-12s %-26s %-26s %-26s %-22s %-22s\n' client 'req/s med (min-max)' 'CPU s med (min-max)' 'CPU us/req med (min-max)' 'RSS KiB med (max)' 'p50 us med (min-max)'
+  for t in "${tools[@]}" "${lat_tools[@]}"; do
+    read -r rm rl rh < <(col "$t" 3)
+    read -r cm cl ch < <(col "$t" 5)
+    read -r um ul uh < <(col "$t" 6)
+    read -r sm _ sh < <(col "$t" 7)
+    read -r pm pl ph < <(col "$t" 8)
+    printf '%-12s %-26s %-26s %-26s %-22s %-22s\n' "$t" \
+      "$(printf '%.0f (%.0f-%.0f)' "$rm" "$rl" "$rh")" \
+      "$(printf '%.2f (%.2f-%.2f)' "$cm" "$cl" "$ch")" \
+      "$(printf '%.2f (%.2f-%.2f)' "$um" "$ul" "$uh")" \
+      "$(printf '%.0f (%.0f)' "$sm" "$sh")" \
+      "$(printf '%.1f (%.1f-%.1f)' "$pm" "$pl" "$ph")"
+  done
+  echo
+  if [ "$WRK_ONLY" = 1 ]; then
+    echo "targets: not judged (WRK_ONLY=1: load was not measured)"
+  else
+    read -r wu _ _ < <(col wrk 6)
+    read -r wr _ _ < <(col wrk 3)
+    printf '%-44s %-10s %-10s %s\n' target measured limit verdict
+    for t in load-get:1.6 load-checks:2.0; do
+      name=${t%%:*}
+      lim=${t#*:}
+      read -r lu _ _ < <(col "$name" 6)
+      read -r lr _ _ < <(col "$name" 3)
+      cr=$(calc "$lu / $wu")
+      rr=$(calc "$lr / $wr")
+      printf '%-44s %-10s %-10s %s\n' "$name: CPU per request vs wrk" "${cr}x" "<= ${lim}x" "$(verdict "$cr" '<=' "$lim")"
+      printf '%-44s %-10s %-10s %s\n' "$name: req/s vs wrk (same single core)" "${rr}x" ">= $(calc "1 / $lim" %.3f)x" "$(verdict "$rr" '>=' "$(calc "1 / $lim" %.4f)")"
+    done
+    read -r lp _ _ < <(col load-rate 8)
+    read -r wp _ _ < <(col wrk-paced 8)
+    read -r w1 _ _ < <(col wrk-c1 8)
+    d=$(calc "$lp - $wp" %.1f)
+    d1=$(calc "$lp - $w1" %.1f)
+    printf '%-44s %-10s %-10s %s\n' "latency: load p50 - wrk paced p50 (us)" "$d" "<= 50" "$(verdict "$d" '<=' 50)"
+    printf '%-44s %-10s %-10s %s\n' "latency: load p50 - wrk -c1 p50 (us)" "$d1" "(info)" "-"
+  fi
+  echo
+  echo "raw rows (tool round req/s requests cpu_s cpu_us_per_req rss_kib p50_us):"
+  sed 's/^/   /' "$RES"
+} | tee "${BENCH_OUT:-/dev/null}"
