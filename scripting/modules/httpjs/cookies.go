@@ -145,6 +145,9 @@ func (m *module) cookieOptions(v goja.Value) httpc.CookieOptions {
 // cookieJar implements http.cookieJar(): the VU's own jar, the one every
 // request uses unless params.jar says otherwise.
 func (m *module) cookieJar(goja.FunctionCall) goja.Value {
+	if m.vu.HTTP == nil {
+		m.throwf("http.cookieJar() is not available in the init context; call it in VU code, or use new http.CookieJar()")
+	}
 	if m.vuJar == nil {
 		m.vuJar = m.newJar(m.vu.HTTP.Jar())
 	}

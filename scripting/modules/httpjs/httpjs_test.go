@@ -359,6 +359,15 @@ func TestParamErrors(t *testing.T) {
 	if got := e.evalErr(t, `http.get(BASE)`); !strings.Contains(got, "init context") {
 		t.Errorf("init context: got %q", got)
 	}
+	e.vu.InInit, e.vu.HTTP = false, nil // the core's options-reading VU has no client
+	for _, src := range []string{`http.batch([BASE])`, `http.cookieJar()`} {
+		if got := e.evalErr(t, src); !strings.Contains(got, "init context") {
+			t.Errorf("%s without a client: got %q", src, got)
+		}
+	}
+	if got := e.eval(t, `return typeof new http.CookieJar().set`); got != `"function"` {
+		t.Errorf("new CookieJar() without a client: got %s", got)
+	}
 }
 
 func TestCookies(t *testing.T) {

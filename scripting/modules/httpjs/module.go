@@ -167,7 +167,7 @@ func (m *module) throwf(format string, args ...any) {
 
 // ctx returns the context requests run in, throwing in the init context.
 func (m *module) ctx() context.Context {
-	if m.vu.InInit {
+	if m.vu.InInit || m.vu.HTTP == nil {
 		m.throwf("making HTTP requests in the init context is not supported; move them into a function such as default or setup")
 	}
 	if m.vu.Ctx != nil {
