@@ -47,6 +47,22 @@ func TestDoAllocations(t *testing.T) {
 	}
 }
 
+// TestDoAllocationsCancellableContext: an iteration's context is watched
+// once, so its requests do not allocate either.
+func TestDoAllocationsCancellableContext(t *testing.T) {
+	r := newRig(t, nil)
+	req := get(newFastServer(t) + "/fast")
+	var resp Response
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for i := 0; i < 10; i++ {
+		r.c.Do(ctx, req, &resp)
+	}
+	if allocs := testing.AllocsPerRun(200, func() { r.c.Do(ctx, req, &resp) }); allocs != 0 || resp.Status != 200 {
+		t.Errorf("Do with a cancellable context: %v allocations, status %d; want 0, 200", allocs, resp.Status)
+	}
+}
+
 func BenchmarkClientGet(b *testing.B) {
 	r := newRig(b, nil)
 	req := get(newFastServer(b) + "/fast")

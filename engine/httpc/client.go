@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"net"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,8 +56,11 @@ type Client struct {
 	recorders func() *metrics.Recorder // SetRecorderFactory; nil: Batch is sequential
 	workers   []*Client                // Batch sub-clients, made on demand and kept
 
-	active  atomic.Pointer[conn] // connection of the request in flight, for ctx aborts
-	abortFn func()
+	active    atomic.Pointer[conn] // connection of the request in flight, for ctx aborts
+	abortFn   func()
+	aborted   atomic.Bool     // abort has finished
+	watched   context.Context // the context abortFn is registered on
+	stopWatch func() bool
 
 	// Scratch reused by every request: the steady path does not allocate.
 	uri       fasthttp.URI
@@ -158,8 +162,10 @@ func (c *Client) StartIteration() {
 
 // Close closes the client's connections, and those of its Batch workers.
 func (c *Client) Close() {
+	c.unwatch()
 	c.closeIdle()
 	for _, w := range c.workers {
+		w.unwatch()
 		w.closeIdle()
 	}
 }
@@ -174,12 +180,38 @@ func (c *Client) closeIdle() {
 	c.h2.closeIdle()
 }
 
+// watch registers abort on ctx once: an iteration's requests share its
+// context, so steady-state requests do not register (nor allocate).
+func (c *Client) watch(ctx context.Context) {
+	if ctx == c.watched {
+		return
+	}
+	c.unwatch()
+	c.watched, c.stopWatch = ctx, context.AfterFunc(ctx, c.abortFn)
+}
+
+// unwatch drops the registration; if the abort already started, it waits
+// for it to finish, so it cannot touch a later request's connection.
+func (c *Client) unwatch() {
+	if c.stopWatch == nil {
+		return
+	}
+	if !c.stopWatch() {
+		for !c.aborted.Load() {
+			runtime.Gosched()
+		}
+		c.aborted.Store(false)
+	}
+	c.watched, c.stopWatch = nil, nil
+}
+
 // abort runs when a request's context is cancelled: it unblocks the
 // request's connection I/O.
 func (c *Client) abort() {
 	if cn := c.active.Load(); cn != nil {
 		_ = cn.nc.SetDeadline(time.Unix(1, 0))
 	}
+	c.aborted.Store(true)
 }
 
 // Do sends req, following redirects up to its limit; each hop is recorded as
@@ -201,14 +233,7 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) {
 		deadline = d
 	}
 	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, c.abortFn)
-		defer func() {
-			if !stop() {
-				// The abort ran (or runs): no idle connection may keep its
-				// past deadline.
-				c.closeIdle()
-			}
-		}()
+		c.watch(ctx)
 	}
 	if msg := c.parseURL(req.URL); msg != "" {
 		resp.Error, resp.ErrorCode = msg, ErrCodeInvalidURL
@@ -241,7 +266,9 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) {
 			return
 		}
 		prevHost := string(c.uri.Host())
-		if err := c.uri.UpdateBytesErr(append(c.urlBuf[:0], loc...)); err != nil {
+		err := c.uri.UpdateBytesErr(append(c.urlBuf[:0], loc...))
+		c.uri.DisablePathNormalizing = true
+		if err != nil {
 			return
 		}
 		if s := c.uri.Scheme(); !bytes.Equal(s, []byte("http")) && !bytes.Equal(s, []byte("https")) {
@@ -277,7 +304,9 @@ func (c *Client) parseURL(raw string) string {
 		}
 		return "unsupported protocol scheme in " + quoteURL(raw)
 	}
-	if err := c.uri.Parse(nil, c.urlBuf); err != nil || !validHostPort(c.uri.Host()) || !validEscapes(raw) {
+	err := c.uri.Parse(nil, c.urlBuf)
+	c.uri.DisablePathNormalizing = true // Parse resets it; send the path as given, like net/http
+	if err != nil || !validHostPort(c.uri.Host()) || !validEscapes(raw) {
 		if _, uerr := url.Parse(raw); uerr != nil {
 			return uerr.Error()
 		}

@@ -171,6 +171,37 @@ func TestContextCancelAbortsRequest(t *testing.T) {
 	if resp.Status != 200 {
 		t.Fatalf("after a cancelled request: %d %q", resp.Status, resp.Error)
 	}
+	// A context cancelled while no request is in flight aborts nothing later.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	r.c.Do(ctx2, get(s.URL+"/fast"), &resp)
+	cancel2()
+	for limit := time.Now().Add(time.Second); !r.c.aborted.Load() && time.Now().Before(limit); {
+		runtime.Gosched() // until the AfterFunc has run
+	}
+	if !r.c.aborted.Load() {
+		t.Fatal("the abort did not run after the cancellation")
+	}
+	r.c.Do(context.Background(), get(s.URL+"/delay?ms=50"), &resp)
+	if resp.Status != 200 {
+		t.Fatalf("request after an idle cancellation: %d %q", resp.Status, resp.Error)
+	}
+}
+
+func TestPathSentAsGiven(t *testing.T) {
+	s := newServer(t)
+	r := newRig(t, nil)
+	var resp Response
+	for _, p := range []string{"/raw/a%2Fb?x=%41", "/raw/%7Euser/x;y"} {
+		r.c.Do(context.Background(), get(s.URL+p), &resp)
+		if string(resp.Body) != p {
+			t.Errorf("server saw %q, want %q", resp.Body, p)
+		}
+	}
+	redirect := get(s.URL + "/redirect?code=302&to=/raw/c%252Fd")
+	r.c.Do(context.Background(), redirect, &resp)
+	if string(resp.Body) != "/raw/c%2Fd" || resp.URL != s.URL+"/raw/c%2Fd" {
+		t.Errorf("after a redirect the server saw %q (url %s)", resp.Body, resp.URL)
+	}
 }
 
 func TestRedirectMethods(t *testing.T) {

@@ -58,8 +58,9 @@
 // Every hop records http_reqs, the seven http_req_* trends (ms), data_sent
 // and data_received (bytes), and http_req_failed when Request.Expected is
 // set, with tags interned through a per-client metrics.TagCache. A
-// steady-state keep-alive GET allocates nothing (TestDoAllocations); a
-// cancellable context costs the allocations of context.AfterFunc.
+// steady-state keep-alive GET allocates nothing (TestDoAllocations). A
+// cancellable context is watched with one context.AfterFunc per distinct
+// context (per iteration), not per request.
 //
 // # Errors
 //

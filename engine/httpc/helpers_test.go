@@ -136,6 +136,7 @@ func newServer(t testing.TB) *server {
 		w.Header().Set("X-Auth", r.Header.Get("Authorization"))
 		_, _ = w.Write(b.Bytes())
 	})
+	mux.HandleFunc("/raw/", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(r.RequestURI)) })
 	mux.HandleFunc("/setcookie", func(w http.ResponseWriter, r *http.Request) {
 		for k, v := range r.URL.Query() {
 			http.SetCookie(w, &http.Cookie{Name: k, Value: v[0], Path: "/"})
