@@ -29,7 +29,7 @@ func (v *vu) installGlobals() error {
 	set("__ITER", 0)
 	set("require", v.requireFunc(v.r.main.dir))
 	set("open", v.open)
-	set("console", v.console())
+	v.lazyGlobal("console", func() goja.Value { return v.console() })
 	set("setTimeout", func(call goja.FunctionCall) goja.Value { return v.setTimer(call, false) })
 	set("setInterval", func(call goja.FunctionCall) goja.Value { return v.setTimer(call, true) })
 	clear := func(call goja.FunctionCall) goja.Value {
@@ -38,9 +38,28 @@ func (v *vu) installGlobals() error {
 	}
 	set("clearTimeout", clear)
 	set("clearInterval", clear)
-	set("TextEncoder", v.textEncoder)
-	set("TextDecoder", v.textDecoder)
+	v.lazyGlobal("TextEncoder", func() goja.Value { return rt.ToValue(v.textEncoder) })
+	v.lazyGlobal("TextDecoder", func() goja.Value { return rt.ToValue(v.textDecoder) })
 	return nil
+}
+
+// lazyGlobal defines the global name as an accessor that builds its value
+// on first use and then replaces itself with a plain data property. Globals
+// many scripts never touch (console, TextEncoder) then cost a VU one small
+// getter instead of their whole object graph.
+func (v *vu) lazyGlobal(name string, build func() goja.Value) {
+	global := v.rt.GlobalObject()
+	var getter goja.Value
+	getter = v.rt.ToValue(func(goja.FunctionCall) goja.Value {
+		val := build()
+		_ = global.DefineDataProperty(name, val, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+		return val
+	})
+	setter := v.rt.ToValue(func(call goja.FunctionCall) goja.Value {
+		_ = global.DefineDataProperty(name, call.Argument(0), goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+		return goja.Undefined()
+	})
+	_ = global.DefineAccessorProperty(name, getter, setter, goja.FLAG_TRUE, goja.FLAG_FALSE)
 }
 
 // timersModule is load/timers (k6/timers): the timer globals as a module.

@@ -17,6 +17,7 @@ import { Counter, Trend, Rate, Gauge } from 'load/metrics';
 const c = new Counter('my_counter');
 const same = new Counter('my_counter');
 const tr = new Trend('my_trend', true);
+if (!(c instanceof Counter) || c.name !== 'my_counter' || typeof c.add !== 'function') throw new Error('metric object');
 export const options = { tags: { team: 'core' } };
 export default function () {
   const all = check(1, { 'is one': (v) => v === 1, 'is two': (v) => v === 2, 'truthy literal': 'x' }, { kind: 'k' });
@@ -159,6 +160,9 @@ export default function () {
 	snap := e.agg.Flush()
 	if s := e.sink(snap, "iterations"); s == nil || s.Sum != 2 {
 		t.Errorf("iterations ended by fail() still count: got %+v", s)
+	}
+	if r.Exceptions() != 1 {
+		t.Errorf("Exceptions() = %d, want 1", r.Exceptions())
 	}
 	if logs := e.logged(); len(logs) != 1 || !strings.Contains(logs[0], "stop here") {
 		t.Errorf("logged %q, want the exception once", logs)

@@ -14,14 +14,29 @@ import (
 // constructors, each (name, isTime).
 func (v *vu) metricsModule() goja.Value {
 	o := v.rt.NewObject()
+	// One add() shared by the constructors' prototypes; each metric object
+	// carries only its name, so a VU's metrics cost little each.
+	add := v.rt.ToValue(func(c goja.FunctionCall) goja.Value {
+		this, _ := c.This.(*goja.Object)
+		m := v.metricObjs[this]
+		if m == nil {
+			panic(v.rt.NewTypeError("metrics: add() called on an object that is not a metric"))
+		}
+		v.addMetric(m, c.Argument(0), c.Argument(1))
+		return v.rt.ToValue(true)
+	})
 	for _, c := range []struct {
 		name string
 		t    metrics.Type
 	}{{"Counter", metrics.Counter}, {"Gauge", metrics.Gauge}, {"Rate", metrics.Rate}, {"Trend", metrics.Trend}} {
 		t, kind := c.t, c.name
-		_ = o.Set(kind, func(call goja.ConstructorCall) *goja.Object {
+		ctor := v.rt.ToValue(func(call goja.ConstructorCall) *goja.Object {
 			return v.newMetric(call, kind, t)
-		})
+		}).(*goja.Object)
+		if proto, ok := ctor.Get("prototype").(*goja.Object); ok {
+			_ = proto.Set("add", add)
+		}
+		_ = o.Set(kind, ctor)
 	}
 	return o
 }
@@ -45,10 +60,10 @@ func (v *vu) newMetric(call goja.ConstructorCall, kind string, t metrics.Type) *
 	}
 	o := call.This
 	_ = o.DefineDataProperty("name", v.rt.ToValue(m.Name), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE)
-	_ = o.Set("add", func(c goja.FunctionCall) goja.Value {
-		v.addMetric(m, c.Argument(0), c.Argument(1))
-		return v.rt.ToValue(true)
-	})
+	if v.metricObjs == nil {
+		v.metricObjs = map[*goja.Object]*metrics.Metric{}
+	}
+	v.metricObjs[o] = m
 	return nil
 }
 

@@ -140,6 +140,17 @@ func (v *vu) builtin(name string) (goja.Value, error) {
 		}
 		m = f(v)
 	}
+	// The module's members live on the prototype of an empty object:
+	// esbuild's __toESM (default and namespace imports) copies own
+	// properties as getter closures, one per member and import, which
+	// would cost each VU a few KiB per module; inherited members are
+	// reached through the copy's prototype instead, for free.
+	if o, ok := m.(*goja.Object); ok {
+		w := v.rt.NewObject()
+		if err := w.SetPrototype(o); err == nil {
+			m = w
+		}
+	}
 	v.builtins[name] = m
 	return m, nil
 }

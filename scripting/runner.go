@@ -378,7 +378,7 @@ func (r *Runner) abort(ae *abortError) error {
 }
 
 // Exceptions returns how many iterations ended with an exception so far.
-func (r *Runner) Exceptions() int64 { return r.iterationsInterrupted.Load() }
+func (r *Runner) Exceptions() int64 { return r.exceptions.Load() }
 
 func (r *Runner) logf(format string, args ...any) {
 	if r.cfg.Logf != nil {

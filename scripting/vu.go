@@ -34,6 +34,9 @@ type vu struct {
 	modules  map[string]*goja.Object // local module objects, by absolute path
 	builtins map[string]goja.Value   // built-in module objects, by canonical name
 
+	metricProto *goja.Object                     // prototype of load/metrics objects
+	metricObjs  map[*goja.Object]*metrics.Metric // metric objects of this VU
+
 	iter     int64             // __ITER of the next iteration
 	it       *engine.Iteration // the running iteration, nil outside
 	group    string            // current group path
@@ -237,14 +240,13 @@ func (v *vu) RunIteration(ctx context.Context, it *engine.Iteration) error {
 	end := time.Now()
 
 	var ae *abortError
-	switch {
-	case errors.As(err, &ae):
-		r.iterationsInterrupted.Add(1)
-		return r.abort(ae)
-	case ctx.Err() != nil:
+	aborted := errors.As(err, &ae)
+	if !aborted && ctx.Err() != nil {
 		r.iterationsInterrupted.Add(1)
 		return nil
 	}
+	// An iteration that ends in test.abort() or an exception still counts in
+	// `iterations`, as in k6.
 	if v.mv.Recorder != nil {
 		tags := v.iterationTags()
 		rec, bi := v.mv.Recorder, r.cfg.Builtin
@@ -254,8 +256,13 @@ func (v *vu) RunIteration(ctx context.Context, it *engine.Iteration) error {
 			rec.AddDuration(bi.IterationLatency, tags, end.Sub(it.IntendedStart))
 		}
 	}
+	if aborted {
+		r.iterationsInterrupted.Add(1)
+		return r.abort(ae)
+	}
 	if err != nil {
 		r.iterationsInterrupted.Add(1)
+		r.exceptions.Add(1)
 		var ex *exception
 		if errors.As(err, &ex) {
 			r.logException(ex.msg, ex.stack)
@@ -388,6 +395,7 @@ type counters struct {
 	vusActive             atomic.Int64
 	iterationsCompleted   atomic.Int64
 	iterationsInterrupted atomic.Int64
+	exceptions            atomic.Int64
 	startNanos            atomic.Int64
 }
 
