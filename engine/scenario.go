@@ -178,6 +178,8 @@ func (x *execution) ended() bool {
 	select {
 	case <-x.endCh:
 		return true
+	case <-x.r.e.stopCh: // Stop takes effect at once, before the cutter sees it
+		return true
 	default:
 	}
 	return x.ctx.Err() != nil || !time.Now().Before(x.end)
