@@ -268,6 +268,9 @@ func TestRequestHeadersAuthAndCookies(t *testing.T) {
 		if len(resp.Cookies) != 1 || resp.Cookies[0].Name != "owner" || resp.Cookies[0].Value != "vu1" || resp.Cookies[0].Path != "/" {
 			t.Fatalf("Response.Cookies %+v", resp.Cookies)
 		}
+		if got := headerValue(resp.Header, "Set-Cookie"); got != "owner=vu1; Path=/" {
+			t.Errorf("Set-Cookie header %q", got)
+		}
 		r.c.Do(ctx, &Request{URL: s.URL + "/echo", Cookies: []Cookie{{Name: "owner", Value: "stand-in", Replace: true}}}, &resp)
 		if got := headerValue(resp.Header, "X-Cookie"); got != "owner=stand-in" {
 			t.Errorf("replace: Cookie %q", got)
