@@ -228,7 +228,8 @@ func (c *cli) runTest(ctx context.Context, f *runFlags, fs flagSet, script strin
 	// Teardown runs even after abortOnFail or test.abort (k6 does too).
 	teardownErr := runner.Teardown(hardCtx)
 
-	// Final evaluation on everything measured.
+	// Final evaluation on everything measured, teardown's samples included.
+	agg.Flush()
 	totals := agg.Totals()
 	elapsed := time.Since(started)
 	allPassed := true
