@@ -9,6 +9,7 @@
 #   SECONDS_PER_RUN=10 duration of every run, in seconds
 #   VUS=50             VUs for load, connections for wrk
 #   LAT_FRACTION=0.2   latency row: arrival rate as a fraction of measured capacity
+#   LAT_RATE=N         latency row: a fixed arrival rate (req/s) instead
 #   WRK_ONLY=1         measure wrk only (while `load run` does not work yet)
 #   LOAD_BIN, NGINX_CPU, CLIENT_CPU, KEEP: see bench/lib.sh
 #
@@ -29,6 +30,7 @@ ROUNDS=${ROUNDS:-3}
 SECS=${SECONDS_PER_RUN:-10}
 VUS=${VUS:-50}
 LAT_FRACTION=${LAT_FRACTION:-0.2}
+LAT_RATE=${LAT_RATE:-}
 WRK_ONLY=${WRK_ONLY:-0}
 TIMED_LIMIT=$((SECS * 3 + 60))
 
@@ -37,6 +39,7 @@ TIMED_LIMIT=$((SECS * 3 + 60))
 [[ $VUS =~ ^[1-9][0-9]*$ ]] || die "VUS must be a positive integer, got '$VUS'"
 
 bench_init
+LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 ensure_tools wrk:wrk nginx:nginx taskset:util-linux /usr/bin/time:time jq:jq
 [ "$(nproc)" -ge 2 ] || note "only $(nproc) CPU: nginx and the client share it, ratios are still comparable but absolute figures are not"
 start_nginx no-log
@@ -45,7 +48,7 @@ if [ "$WRK_ONLY" != 1 ]; then
   load_ready || die "load cannot run yet; use WRK_ONLY=1 to measure wrk alone"
 fi
 
-RES=$WORK/results.tsv # tool round rps requests cpu_s us_per_req rss_kib p50_us
+RES=$WORK/results.tsv # tool round rps requests cpu_s us_per_req rss_kib p50_us cpu_share_pct dropped
 : >"$RES"
 
 
@@ -70,7 +73,7 @@ run_wrk() {
     cat "$out" >&2
     die "$name: cannot parse wrk output"
   fi
-  record "$name" "$round" "$rps" "$reqs" "$f" "$p50"
+  record "$name" "$round" "$rps" "$reqs" "$f" "$p50" 0
 }
 
 # run_load NAME ROUND SCRIPT [extra load args...]
@@ -82,7 +85,7 @@ run_load() {
     --summary-export "$f.json" --summary-trend-stats 'avg,min,med,max,p(90),p(99)' \
     -e TARGET="$URL" "$@" "$BENCH_DIR/scenarios/$script" ||
     { tail -n 30 "$f.err" >&2; die "$name round $round: load run failed"; }
-  local reqs rps failed p50
+  local reqs rps failed p50 dropped
   reqs=$(jq -r '.metrics.http_reqs.count // empty' "$f.json")
   rps=$(jq -r '.metrics.http_reqs.rate // empty' "$f.json")
   failed=$(jq -r '.metrics.http_req_failed.value // 0' "$f.json")
@@ -94,21 +97,28 @@ run_load() {
   if jq -e '.metrics.checks' "$f.json" >/dev/null; then
     [ "$(jq -r '.metrics.checks.fails' "$f.json")" = 0 ] || die "$name round $round: checks failed"
   fi
-  record "$name" "$round" "$rps" "$reqs" "$f" "$(calc "$p50 * 1000")"
+  # Arrival-rate runs: iterations the executor could not start (client saturated).
+  dropped=$(jq -r '.metrics.dropped_iterations.count // 0' "$f.json")
+  record "$name" "$round" "$rps" "$reqs" "$f" "$(calc "$p50 * 1000")" "$dropped"
 }
 
-# record appends one row from the GNU time file F.
+# record NAME ROUND RPS REQUESTS F P50_US DROPPED appends one row; F is the
+# GNU time file. The CPU share is CPU time over wall time: well under 100%
+# for a client that should be CPU-bound means something else had its core.
 record() {
-  local name=$1 round=$2 rps=$3 reqs=$4 f=$5 p50=$6 user sys rss cpu
-  read -r _ user sys rss <"$f"
+  local name=$1 round=$2 rps=$3 reqs=$4 f=$5 p50=$6 dropped=$7 wall user sys rss cpu share
+  read -r wall user sys rss <"$f"
   cpu=$(calc "$user + $sys" %.3f)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$rps" "$reqs" "$cpu" \
-    "$(calc "$cpu * 1e6 / $reqs")" "$rss" "$p50" >>"$RES"
-  printf 'bench: %-12s round %d: %10.0f req/s  %8.2f s CPU  %6.2f us CPU/req  %7d KiB RSS  p50 %8.1f us\n' \
-    "$name" "$round" "$rps" "$cpu" "$(calc "$cpu * 1e6 / $reqs")" "$rss" "$p50" >&2
+  share=$(calc "$cpu * 100 / $wall" %.0f)
+  printf '%s\t%s\t%.2f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$round" "$rps" "$reqs" "$cpu" \
+    "$(calc "$cpu * 1e6 / $reqs")" "$rss" "$p50" "$share" "$dropped" >>"$RES"
+  printf 'bench: %-12s round %d: %10.0f req/s  %7.2f s CPU (%3d%% of wall)  %6.2f us CPU/req  %7d KiB RSS  p50 %8.1f us%s\n' \
+    "$name" "$round" "$rps" "$cpu" "$share" "$(calc "$cpu * 1e6 / $reqs")" "$rss" "$p50" \
+    "$([ "$dropped" = 0 ] || echo "  $dropped dropped iterations")" >&2
 }
 
-# col NAME FIELD prints "median min max" of FIELD (3=rps 5=cpu 6=us/req 7=rss 8=p50) for NAME.
+# col NAME FIELD prints "median min max" of FIELD for NAME (3=rps 5=cpu
+# 6=us/req 7=rss 8=p50 9=cpu share 10=dropped).
 col() {
   awk -F'\t' -v n="$1" -v c="$2" '$1 == n { print $c }' "$RES" | stats
 }
@@ -135,7 +145,7 @@ done
 # loop, and (b) paced: CONN connections each waiting 1 ms (wrk's delay(),
 # millisecond resolution) between requests, which lands near the same rate.
 read -r cap _ _ < <(col wrk 3)
-rate=$(calc "$cap * $LAT_FRACTION" %.0f)
+rate=${LAT_RATE:-$(calc "$cap * $LAT_FRACTION" %.0f)}
 paced_conns=$(calc "$rate / 1000 < 1 ? 1 : int($rate / 1000 + 0.5)" %d)
 lua=$WORK/paced.lua
 printf 'function delay()\n  return 1\nend\n' >"$lua"
@@ -149,7 +159,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     case $t in
     wrk-c1) run_wrk wrk-c1 "$r" 1 ;;
     wrk-paced) run_wrk wrk-paced "$r" "$paced_conns" -s "$lua" ;;
-    load-rate) run_load load-rate "$r" rate.js -e RATE="$rate" -e DURATION="${SECS}s" -e VUS="$VUS" ;;
+    load-rate) run_load load-rate "$r" rate.js -e RATE="$rate" -e DURATION="${SECS}s" -e VUS="$VUS" -e MAX_VUS="$((VUS * 20))" ;;
     esac
   done
 done
@@ -163,20 +173,26 @@ verdict() {
   echo
   echo "== Loadline vs wrk: $(date -u '+%Y-%m-%d %H:%M UTC'), $ROUNDS rounds x ${SECS}s, nginx on CPU $NGINX_CPU, client on CPU $CLIENT_CPU =="
   machine_facts | sed 's/^/   /'
+  echo "   loadavg: $LOADAVG_START at start, $(cut -d' ' -f1-3 /proc/loadavg) at end (other work on the machine skews every figure)"
+  echo "   latency: arrival rate $rate/s ($LAT_FRACTION of wrk's ${cap} req/s unless LAT_RATE), wrk paced with $paced_conns connections x 1 ms delay"
   echo
-  printf '%-12s %-26s %-26s %-26s %-22s %-22s\n' client 'req/s med (min-max)' 'CPU s med (min-max)' 'CPU us/req med (min-max)' 'RSS KiB med (max)' 'p50 us med (min-max)'
+  printf '%-12s %-24s %-22s %-8s %-22s %-15s %-26s %s\n' client 'req/s med (min-max)' 'CPU s med (min-max)' 'CPU %' 'CPU us/req med (min-max)' 'RSS KiB med' 'p50 us med (min-max)' 'dropped med'
   for t in "${tools[@]}" "${lat_tools[@]}"; do
     read -r rm rl rh < <(col "$t" 3)
     read -r cm cl ch < <(col "$t" 5)
     read -r um ul uh < <(col "$t" 6)
-    read -r sm _ sh < <(col "$t" 7)
+    read -r sm _ _ < <(col "$t" 7)
     read -r pm pl ph < <(col "$t" 8)
-    printf '%-12s %-26s %-26s %-26s %-22s %-22s\n' "$t" \
+    read -r qm _ _ < <(col "$t" 9)
+    read -r dm _ _ < <(col "$t" 10)
+    printf '%-12s %-24s %-22s %-8s %-22s %-15s %-26s %s\n' "$t" \
       "$(printf '%.0f (%.0f-%.0f)' "$rm" "$rl" "$rh")" \
       "$(printf '%.2f (%.2f-%.2f)' "$cm" "$cl" "$ch")" \
+      "$(printf '%.0f' "$qm")" \
       "$(printf '%.2f (%.2f-%.2f)' "$um" "$ul" "$uh")" \
-      "$(printf '%.0f (%.0f)' "$sm" "$sh")" \
-      "$(printf '%.1f (%.1f-%.1f)' "$pm" "$pl" "$ph")"
+      "$(printf '%.0f' "$sm")" \
+      "$(printf '%.1f (%.1f-%.1f)' "$pm" "$pl" "$ph")" \
+      "$(printf '%.0f' "$dm")"
   done
   echo
   if [ "$WRK_ONLY" = 1 ]; then
@@ -204,6 +220,6 @@ verdict() {
     printf '%-44s %-10s %-10s %s\n' "latency: load p50 - wrk -c1 p50 (us)" "$d1" "(info)" "-"
   fi
   echo
-  echo "raw rows (tool round req/s requests cpu_s cpu_us_per_req rss_kib p50_us):"
+  echo "raw rows (tool round req/s requests cpu_s cpu_us_per_req rss_kib p50_us cpu_share_pct dropped):"
   sed 's/^/   /' "$RES"
 } | tee "${BENCH_OUT:-/dev/null}"

@@ -243,7 +243,7 @@ stats() {
 
 # calc evaluates an awk arithmetic expression and prints it with FMT (default %.2f).
 calc() {
-  awk "BEGIN { printf \"${2:-%.2f}\", $1 }"
+  awk "BEGIN { printf \"${2:-%.2f}\", ($1) }"
 }
 
 # machine_facts prints the facts RESULTS.md records for a run.

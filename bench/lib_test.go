@@ -83,6 +83,8 @@ func TestCalc(t *testing.T) {
 		{"ratio, default two decimals", "3 / 2", "", "1.50"},
 		{"comparison true", "1.59 <= 1.6", "%d", "1"},
 		{"comparison false", "1.61 <= 1.6", "%d", "0"},
+		{"greater than is not a redirection", "0 > 0", "%d", "0"},
+		{"greater or equal", "0.61 >= 0.6", "%d", "1"},
 		{"KiB per VU", "(41000 - 20000) / (1000 - 1)", "%.1f", "21.0"},
 	}
 	for _, tt := range tests {

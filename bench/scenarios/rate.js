@@ -3,7 +3,7 @@
 // the server's service time, not queueing.
 //
 // Environment: TARGET (URL), RATE (iterations per second), DURATION (e.g.
-// '10s'), VUS (pre-allocated VUs, default 50).
+// '10s'), VUS (pre-allocated VUs, default 50), MAX_VUS (default 1000).
 import http from 'k6/http';
 
 const TARGET = __ENV.TARGET;
@@ -16,7 +16,7 @@ export const options = {
       timeUnit: '1s',
       duration: __ENV.DURATION || '10s',
       preAllocatedVUs: Number(__ENV.VUS || 50),
-      maxVUs: 4 * Number(__ENV.VUS || 50),
+      maxVUs: Number(__ENV.MAX_VUS || 1000),
     },
   },
 };
