@@ -98,6 +98,9 @@ func (v *vu) require(dir, spec string) (goja.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scripting: cannot find module %q from %s", spec, displayName(dir))
 	}
+	if strings.EqualFold(filepath.Ext(path), ".json") {
+		return v.requireJSON(path)
+	}
 	p, err := v.r.compiler.load(path)
 	if err != nil {
 		return nil, err
@@ -105,10 +108,34 @@ func (v *vu) require(dir, spec string) (goja.Value, error) {
 	return v.runModule(p)
 }
 
+// requireJSON returns a .json file's parsed content (one copy per VU, the
+// bytes read once per process).
+func (v *vu) requireJSON(path string) (goja.Value, error) {
+	if m, ok := v.modules[path]; ok {
+		return m.Get("exports"), nil
+	}
+	b, err := v.r.compiler.readFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("scripting: cannot read %s: %v", displayName(path), unwrapPathError(err))
+	}
+	val, err := v.parseJSON(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("scripting: %s is not valid JSON: %v", displayName(path), err)
+	}
+	module := v.rt.NewObject()
+	_ = module.Set("exports", val)
+	v.modules[path] = module
+	return val, nil
+}
+
 // resolveFile finds abs as given, then with .js, .ts, then as a directory
-// with index.js or index.ts.
+// with index.js or index.ts; a missing "x.js" also tries "x.ts" (the
+// TypeScript convention of importing a .ts file by its output name).
 func resolveFile(abs string) (string, error) {
 	candidates := []string{abs, abs + ".js", abs + ".ts", filepath.Join(abs, "index.js"), filepath.Join(abs, "index.ts")}
+	if strings.HasSuffix(abs, ".js") {
+		candidates = append(candidates, strings.TrimSuffix(abs, ".js")+".ts")
+	}
 	for _, c := range candidates {
 		if st, err := os.Stat(c); err == nil && !st.IsDir() {
 			return c, nil

@@ -89,6 +89,8 @@ func (r *Runner) newVU(ctx context.Context, id uint64, opts *engine.Options) (*v
 		v.mv.Recorder = r.cfg.Aggregator.NewRecorder()
 		if r.cfg.Registry != nil && r.cfg.Builtin != nil {
 			v.mv.HTTP = httpc.NewClient(r.httpConfig(), r.cfg.Registry, r.cfg.Builtin, v.mv.Recorder)
+			// http.batch runs requests in parallel, each worker with a recorder of its own.
+			v.mv.HTTP.SetRecorderFactory(r.cfg.Aggregator.NewRecorder)
 		}
 	}
 	if err := v.installGlobals(); err != nil {
