@@ -253,7 +253,7 @@ machine_facts() {
   echo "cpu:     $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
   echo "kernel:  $(uname -r)"
   echo "go:      $(go version 2>/dev/null || echo 'not found')"
-  echo "wrk:     $(wrk -v 2>&1 | head -n 1 | awk '{ print $1, $2 }')"
+  echo "wrk:     $(wrk -v 2>&1 | awk 'NR == 1 { print $1, $2 }')"
   echo "nginx:   $(nginx -v 2>&1 | sed 's/^nginx version: //')"
   if [ -x "$LOAD_BIN" ]; then
     echo "load:    $("$LOAD_BIN" version 2>/dev/null || echo unknown) ($LOAD_BIN)"

@@ -59,7 +59,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     awk -F'[= ]' '{ if (!($3 in v)) { v[$3] = 1; n++ } t = $5; if (min == "" || t < min) min = t; if (t > max) max = t }
       END { print n + 0, min, max }')
   [ "$seen" = "$START_VUS" ] || die "round $r: $seen of $START_VUS VUs logged a first iteration"
-  nginx_first=$(sort -g "$WORK/nginx/access.log" | head -n 1)
+  nginx_first=$(awk 'min == "" || $1 < min { min = $1 } END { print min }' "$WORK/nginx/access.log")
   [ -n "$nginx_first" ] || die "round $r: nginx logged no request"
   first_ms=$(calc "$first - $start_us / 1000" %.1f)
   all_ms=$(calc "$last - $start_us / 1000" %.1f)
