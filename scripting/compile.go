@@ -130,7 +130,7 @@ func compileErrorMessage(name string, err error) string {
 	if errors.As(err, &se) {
 		if se.File != nil {
 			p := se.File.Position(se.Offset)
-			return fmt.Sprintf("%s:%d:%d: SyntaxError: %s", p.Filename, p.Line, p.Column, se.Message)
+			return fmt.Sprintf("%s:%d:%d: SyntaxError: %s", p.Filename, p.Line, p.Column+mappedColumnBase, se.Message)
 		}
 		return fmt.Sprintf("%s: SyntaxError: %s", name, se.Message)
 	}

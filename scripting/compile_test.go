@@ -73,7 +73,7 @@ const a: A = { x: 1 };
     throw new Error('boom at init');
 export default function () {}
 `},
-			main: "boom.ts", code: ExitScriptError, want: "boom.ts:4:10: Error: boom at init",
+			main: "boom.ts", code: ExitScriptError, want: "boom.ts:4:11: Error: boom at init",
 		},
 		{
 			name:  "exception in an imported module names that module",

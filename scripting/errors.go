@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/dop251/goja"
@@ -49,13 +50,30 @@ type exception struct {
 
 func (e *exception) Error() string { return e.msg }
 
+// Columns of positions goja maps through a source map come back 0-based
+// (the source map's own convention); users and editors count from 1.
+const mappedColumnBase = 1
+
+// bumpColumn adds mappedColumnBase to the column of "file:line:col".
+func bumpColumn(pos string) string {
+	i := strings.LastIndexByte(pos, ':')
+	if i < 0 {
+		return pos
+	}
+	col, err := strconv.Atoi(pos[i+1:])
+	if err != nil {
+		return pos
+	}
+	return pos[:i+1] + strconv.Itoa(col+mappedColumnBase)
+}
+
 // scriptPosition returns "file:line:col" of the innermost frame that has a
 // script position, or "".
 func scriptPosition(frames []goja.StackFrame) string {
 	for i := range frames {
 		p := frames[i].Position()
 		if p.Filename != "" && p.Line > 0 {
-			return fmt.Sprintf("%s:%d:%d", p.Filename, p.Line, p.Column)
+			return fmt.Sprintf("%s:%d:%d", p.Filename, p.Line, p.Column+mappedColumnBase)
 		}
 	}
 	return ""
@@ -72,7 +90,7 @@ func formatStack(frames []goja.StackFrame) string {
 		if fn == "" {
 			fn = "<anonymous>"
 		}
-		fmt.Fprintf(&b, "\tat %s (%s:%d:%d)\n", fn, p.Filename, p.Line, p.Column)
+		fmt.Fprintf(&b, "\tat %s (%s:%d:%d)\n", fn, p.Filename, p.Line, p.Column+mappedColumnBase)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -127,26 +145,38 @@ func newException(err error) error {
 
 // rejectionException converts a rejected promise's reason to an *exception,
 // using the Error's stack property for the position when there is one.
-func rejectionException(v goja.Value) error {
-	msg := valueString(v)
+func rejectionException(v goja.Value, prefix string) error {
+	msg := prefix + valueString(v)
 	stack := ""
 	if o, ok := v.(*goja.Object); ok {
 		if s := o.Get("stack"); s != nil && !goja.IsUndefined(s) {
 			stack = s.String()
-			// goja stacks read "Error: msg\n\tat fn (file:line:col(n))".
-			if i := strings.Index(stack, "\tat "); i >= 0 {
-				line := stack[i+4:]
-				if j := strings.IndexByte(line, '\n'); j >= 0 {
-					line = line[:j]
+			// goja stacks read "Error: msg\n\tat fn (file:line:col(pc))"
+			// or "\tat file:line:col(pc)" for anonymous code.
+			var frames []string
+			for _, line := range strings.Split(stack, "\n") {
+				line = strings.TrimSpace(line)
+				if !strings.HasPrefix(line, "at ") {
+					continue
 				}
-				if a, b := strings.LastIndexByte(line, '('), strings.LastIndexByte(line, ')'); a >= 0 && b > a {
-					line = line[a+1 : b]
+				line = line[3:]
+				fn, pos := "<anonymous>", line
+				if k := strings.Index(line, " ("); k >= 0 && strings.HasSuffix(line, ")") {
+					fn, pos = line[:k], line[k+2:len(line)-1]
 				}
-				if k := strings.LastIndexByte(line, '('); k > 0 {
-					line = line[:k]
+				if k := strings.LastIndexByte(pos, '('); k > 0 && strings.HasSuffix(pos, ")") {
+					pos = pos[:k]
 				}
-				msg = line + ": " + msg
+				if strings.Count(pos, ":") < 2 {
+					continue // native frames
+				}
+				pos = bumpColumn(pos)
+				if len(frames) == 0 {
+					msg = pos + ": " + msg
+				}
+				frames = append(frames, fmt.Sprintf("\tat %s (%s)", fn, pos))
 			}
+			stack = strings.Join(frames, "\n")
 		}
 	}
 	return &exception{msg: msg, stack: stack}

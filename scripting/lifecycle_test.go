@@ -38,7 +38,18 @@ export default async function () {
 export default async function () {
   await new Promise((r) => setTimeout(r, 1));
   throw new Error('async boom');
-}`, "async boom"},
+}`, "main.js:4:9: Error: async boom"},
+		{"unhandled rejection fails the iteration", `
+export default function () {
+  Promise.reject(new Error('nobody listens'));
+}`, "main.js:3:18: Uncaught (in promise) Error: nobody listens"},
+		{"handled rejection is fine", `
+export default async function () {
+  const p = Promise.reject(new Error('caught later'));
+  await new Promise((r) => setTimeout(r, 1));
+  try { await p; } catch (e) { return; }
+  throw new Error('not caught');
+}`, ""},
 		{"exception in a timer callback fails the iteration", `
 export default function () { setTimeout(() => { throw new Error('timer boom'); }, 1); }`, "timer boom"},
 		{"promise chain settles before the iteration ends", `

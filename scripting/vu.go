@@ -51,6 +51,8 @@ type vu struct {
 	testOptions  goja.Value              // exec.test.options, parsed lazily
 
 	active bool // inside RunIteration (for instance.vusActive)
+
+	unhandled []*goja.Promise // rejected promises nobody handled (yet)
 }
 
 var (
@@ -93,6 +95,7 @@ func (r *Runner) newVU(ctx context.Context, id uint64, opts *engine.Options) (*v
 			v.mv.HTTP.SetRecorderFactory(r.cfg.Aggregator.NewRecorder)
 		}
 	}
+	rt.SetPromiseRejectionTracker(v.trackRejection)
 	if err := v.installGlobals(); err != nil {
 		return nil, err
 	}
@@ -167,21 +170,31 @@ func (v *vu) function(name string) goja.Callable {
 func (v *vu) call(ctx context.Context, fn goja.Callable, args ...goja.Value) (goja.Value, error) {
 	stop := v.interruptOn(ctx)
 	defer stop()
+	v.unhandled = v.unhandled[:0]
 	res, err := fn(goja.Undefined(), args...)
 	if err == nil {
 		err = v.loop.run(ctx)
 	}
 	if err == nil {
+		var returned *goja.Promise
 		if p, ok := res.Export().(*goja.Promise); ok {
+			returned = p
 			switch p.State() {
 			case goja.PromiseStateRejected:
-				err = rejectionException(p.Result())
+				err = rejectionException(p.Result(), "")
 			case goja.PromiseStateFulfilled:
 				res = p.Result()
 			default:
 				res = goja.Undefined()
 			}
 		}
+		// A rejection no one handled fails the call, as in k6.
+		for _, p := range v.unhandled {
+			if err == nil && p != returned {
+				err = rejectionException(p.Result(), "Uncaught (in promise) ")
+			}
+		}
+		v.unhandled = v.unhandled[:0]
 	}
 	if err != nil {
 		v.loop.reset()
@@ -194,6 +207,21 @@ func (v *vu) call(ctx context.Context, fn goja.Callable, args ...goja.Value) (go
 		return nil, newException(err)
 	}
 	return res, nil
+}
+
+// trackRejection keeps the rejected promises without a handler.
+func (v *vu) trackRejection(p *goja.Promise, op goja.PromiseRejectionOperation) {
+	switch op {
+	case goja.PromiseRejectionReject:
+		v.unhandled = append(v.unhandled, p)
+	case goja.PromiseRejectionHandle:
+		for i, q := range v.unhandled {
+			if q == p {
+				v.unhandled = append(v.unhandled[:i], v.unhandled[i+1:]...)
+				break
+			}
+		}
+	}
 }
 
 // RunIteration implements engine.VU. An interrupted iteration (ctx done)
