@@ -55,7 +55,10 @@ type State interface {
 	// RunOnLoop schedules fn on the VU's event loop (for promise-returning
 	// APIs such as http.asyncRequest). It must be called on the VU goroutine
 	// and returns a function that, called from any goroutine, queues fn's
-	// completion.
+	// completion. Call the returned function exactly once: the iteration
+	// does not end before it was called and fn ran on the VU goroutine
+	// (fn's error fails the iteration). When the iteration is cut or fails
+	// first, a later call is accepted and fn is dropped.
 	RunOnLoop() func(fn func() error)
 }
 
