@@ -118,6 +118,9 @@ func (v *vu) groupFn(call goja.FunctionCall) goja.Value {
 	if !ok {
 		modules.ThrowError(v.rt, "group: the second argument must be a function")
 	}
+	if isAsyncFunction(call.Argument(1)) {
+		modules.ThrowError(v.rt, "group: group() does not support async functions: code after an await would run outside the group")
+	}
 	parent := v.group
 	v.group = parent + "::" + name
 	start := time.Now()
@@ -153,4 +156,18 @@ func (v *vu) sleep(call goja.FunctionCall) goja.Value {
 	case <-done:
 	}
 	return goja.Undefined()
+}
+
+// isAsyncFunction reports whether val is an `async function`.
+func isAsyncFunction(val goja.Value) bool {
+	o, ok := val.(*goja.Object)
+	if !ok {
+		return false
+	}
+	ctor, ok := o.Get("constructor").(*goja.Object)
+	if !ok {
+		return false
+	}
+	name := ctor.Get("name")
+	return name != nil && name.String() == "AsyncFunction"
 }

@@ -95,7 +95,7 @@ export default function () {
 	}
 }
 
-func TestMetricsErrors(t *testing.T) {
+func TestModuleErrors(t *testing.T) {
 	tests := []struct {
 		name, src, want string
 		inInit          bool
@@ -108,6 +108,10 @@ export default function () {}`, `cannot create Gauge "dup"`, true},
 		{"add in init", `import { Counter } from 'load/metrics';
 new Counter('c').add(1);
 export default function () {}`, "adding to metrics in the init context", true},
+		{"async group", `import { group } from 'load';
+export default function () { group('g', async () => {}); }`, "group() does not support async functions", false},
+		{"group name with ::", `import { group } from 'load';
+export default function () { group('a::b', () => {}); }`, "must not contain '::'", false},
 		{"invalid value", `import { Counter } from 'load/metrics';
 const c = new Counter('c');
 export default function () { c.add('abc'); }`, `"abc" is not a valid value`, false},

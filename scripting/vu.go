@@ -50,8 +50,6 @@ type vu struct {
 	scenarioEnvs map[string]*goja.Object // __ENV with a scenario's env over it
 	testOptions  goja.Value              // exec.test.options, parsed lazily
 
-	active bool // inside RunIteration (for instance.vusActive)
-
 	unhandled []*goja.Promise // rejected promises nobody handled (yet)
 }
 
@@ -233,11 +231,9 @@ func (v *vu) RunIteration(ctx context.Context, it *engine.Iteration) error {
 	v.it = it
 	v.mv.Ctx = ctx
 	v.group = ""
-	v.active = true
 	r.vusActive.Add(1)
 	defer func() {
 		r.vusActive.Add(-1)
-		v.active = false
 		v.it = nil
 		v.mv.Ctx = nil
 	}()
