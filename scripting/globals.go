@@ -88,8 +88,10 @@ func (v *vu) setTimer(call goja.FunctionCall, repeat bool) goja.Value {
 	return v.rt.ToValue(id)
 }
 
-// open reads a file relative to the script's directory (init context
-// only); mode "b" returns an ArrayBuffer, otherwise a string.
+// open reads a file (init context only) relative to the directory of the
+// module whose top level is running: the script's, or an imported
+// module's while it initialises. Mode "b" returns an ArrayBuffer, anything
+// else a string. Files are read once per process.
 func (v *vu) open(call goja.FunctionCall) goja.Value {
 	if !v.mv.InInit {
 		modules.ThrowError(v.rt, "open: open() can only be called in the init context")
@@ -100,7 +102,11 @@ func (v *vu) open(call goja.FunctionCall) goja.Value {
 	}
 	abs := name
 	if !filepath.IsAbs(abs) {
-		abs = filepath.Join(v.r.main.dir, name)
+		dir := v.r.main.dir
+		if n := len(v.initDirs); n > 0 {
+			dir = v.initDirs[n-1]
+		}
+		abs = filepath.Join(dir, name)
 	}
 	b, err := v.r.compiler.readFile(abs)
 	if err != nil {

@@ -88,16 +88,20 @@ func TestOpen(t *testing.T) {
 	e := newEnv(t)
 	e.write(map[string]string{
 		"scripts/main.js": `
+import { fromLib } from './lib/reader.js';
 const text = open('./data/hello.txt');
 const bin = open('data/bytes.bin', 'b');
 export default function () {
   if (text !== 'hi\n') throw new Error('text ' + JSON.stringify(text));
+  if (fromLib !== 'beside the module') throw new Error('module-relative open: ' + fromLib);
   if (!(bin instanceof ArrayBuffer) || bin.byteLength !== 3 || new Uint8Array(bin)[2] !== 255) throw new Error('binary');
   let refused = false;
   try { open('./data/hello.txt'); } catch (e) { refused = String(e).indexOf('init context') >= 0; }
   if (!refused) throw new Error('open() outside init must throw');
 }`,
 		"scripts/data/hello.txt": "hi\n",
+		"scripts/lib/reader.js":  "export const fromLib = open('./near.txt');\n",
+		"scripts/lib/near.txt":   "beside the module",
 		"scripts/data/bytes.bin": "\x00\x01\xff",
 	})
 	// Resolve against the script, not the working directory.

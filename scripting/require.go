@@ -58,7 +58,12 @@ func (v *vu) runModule(p *program) (goja.Value, error) {
 		delete(v.modules, p.path)
 		return nil, fmt.Errorf("scripting: %s did not compile to a module function", p.name)
 	}
-	if _, err := fn(goja.Undefined(), module, exports, v.requireFunc(p.dir)); err != nil {
+	// open() resolves against the module whose top level is running (as
+	// k6 does), so a helper module can open files beside itself.
+	v.initDirs = append(v.initDirs, p.dir)
+	_, err = fn(goja.Undefined(), module, exports, v.requireFunc(p.dir))
+	v.initDirs = v.initDirs[:len(v.initDirs)-1]
+	if err != nil {
 		delete(v.modules, p.path)
 		return nil, err
 	}

@@ -51,6 +51,7 @@ type vu struct {
 	testOptions  goja.Value              // exec.test.options, parsed lazily
 
 	unhandled []*goja.Promise // rejected promises nobody handled (yet)
+	initDirs  []string        // directories of the modules whose top level runs
 }
 
 var (
