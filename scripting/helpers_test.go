@@ -16,7 +16,7 @@ import (
 
 // env is a test harness: a metrics pipeline, captured console and log.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	dir     string
 	reg     *metrics.Registry
 	bi      *metrics.Builtin
@@ -43,17 +43,16 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
+	e := &env{t: t, dir: t.TempDir(), console: &syncBuffer{}}
+	e.reg, e.bi, e.agg = newMetricsPipeline()
+	return e
+}
+
+func newMetricsPipeline() (*metrics.Registry, *metrics.Builtin, *metrics.Aggregator) {
 	reg := metrics.NewRegistry()
-	return &env{
-		t:       t,
-		dir:     t.TempDir(),
-		reg:     reg,
-		bi:      metrics.RegisterBuiltin(reg),
-		agg:     metrics.NewAggregator(reg),
-		console: &syncBuffer{},
-	}
+	return reg, metrics.RegisterBuiltin(reg), metrics.NewAggregator(reg)
 }
 
 // write creates files (name -> content) below the env's directory.
