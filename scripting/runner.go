@@ -52,8 +52,6 @@ type Config struct {
 const (
 	DefaultSetupTimeout    = 60 * time.Second
 	DefaultTeardownTimeout = 60 * time.Second
-	defaultRequestTimeout  = 60 * time.Second
-	defaultMaxRedirects    = 10
 )
 
 // Runner is a compiled script: it builds VUs, runs setup/teardown and
@@ -279,10 +277,11 @@ func (r *Runner) httpConfig() *httpc.Config {
 	return r.httpCfg
 }
 
-// httpConfigFrom maps the HTTP options to a client config: timeout 60 s,
-// maxRedirects 10 unless set.
+// httpConfigFrom maps the HTTP options onto httpc.DefaultConfig (timeout
+// 60 s, maxRedirects 10, the default User-Agent).
 func httpConfigFrom(o *engine.Options) *httpc.Config {
-	c := &httpc.Config{Timeout: defaultRequestTimeout, MaxRedirects: defaultMaxRedirects}
+	cfg := httpc.DefaultConfig()
+	c := &cfg
 	if o.UserAgent != nil {
 		c.UserAgent = *o.UserAgent
 	}
