@@ -101,13 +101,22 @@ func TestCompatIterations(t *testing.T) {
 				t.Fatal(err)
 			}
 			sc := &engine.Scenario{Name: name, Executor: "per-vu-iterations", StartTime: time.Now()}
+			// VUs are made concurrently and all before the start, as the
+			// engine does.
 			vuList := make([]engine.VU, vus)
-			for i := range vuList {
-				if vuList[i], err = r.NewVU(ctx, uint64(i+1)); err != nil {
-					t.Fatal(err)
-				}
-			}
 			var wg sync.WaitGroup
+			for i := range vuList {
+				wg.Go(func() {
+					var err error
+					if vuList[i], err = r.NewVU(ctx, uint64(i+1)); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			if t.Failed() {
+				return
+			}
 			var inTest atomic.Int64
 			for i, v := range vuList {
 				wg.Go(func() {
