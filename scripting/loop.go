@@ -2,6 +2,7 @@ package scripting
 
 import (
 	"context"
+	"sort"
 	"sync"
 	"time"
 
@@ -31,6 +32,7 @@ type eventLoop struct {
 
 type queued struct {
 	gen uint64
+	due time.Time // a timer's deadline, or when the completion was queued
 	fn  func() error
 }
 
@@ -50,14 +52,24 @@ func newEventLoop() *eventLoop {
 // register records one pending operation and returns the function that
 // queues its completion; it must be called exactly once, from any goroutine.
 func (l *eventLoop) register() func(fn func() error) {
+	return l.registerAt(time.Time{})
+}
+
+// registerAt is register for a timer due at due: callbacks that are ready
+// together run in the order of their deadlines.
+func (l *eventLoop) registerAt(due time.Time) func(fn func() error) {
 	l.pending++
 	l.mu.Lock()
 	gen := l.gen
 	l.mu.Unlock()
 	return func(fn func() error) {
+		at := due
+		if at.IsZero() {
+			at = time.Now()
+		}
 		l.mu.Lock()
 		if gen == l.gen {
-			l.queue = append(l.queue, queued{gen: gen, fn: fn})
+			l.queue = append(l.queue, queued{gen: gen, due: at, fn: fn})
 		}
 		l.mu.Unlock()
 		select {
@@ -75,6 +87,9 @@ func (l *eventLoop) run(ctx context.Context) error {
 		q := l.queue
 		l.queue = nil
 		l.mu.Unlock()
+		if len(q) > 1 {
+			sort.SliceStable(q, func(i, j int) bool { return q[i].due.Before(q[j].due) })
+		}
 		for i, item := range q {
 			l.pending--
 			if err := item.fn(); err != nil {
@@ -131,7 +146,7 @@ func (l *eventLoop) setTimer(fn goja.Callable, d time.Duration, repeat bool, arg
 }
 
 func (l *eventLoop) arm(id int64, t *timer) {
-	done := l.register()
+	done := l.registerAt(time.Now().Add(t.interval))
 	t.t = time.AfterFunc(t.interval, func() {
 		done(func() error {
 			if t.cancelled {

@@ -40,6 +40,18 @@ func TestEventLoop(t *testing.T) {
 			t.Fatalf("run = %v", err)
 		}
 	})
+	t.Run("ready callbacks run in deadline order", func(t *testing.T) {
+		l := newEventLoop()
+		now := time.Now()
+		var order []int
+		late := l.registerAt(now.Add(20 * time.Millisecond))
+		early := l.registerAt(now.Add(5 * time.Millisecond))
+		late(func() error { order = append(order, 20); return nil })
+		early(func() error { order = append(order, 5); return nil })
+		if err := l.run(context.Background()); err != nil || len(order) != 2 || order[0] != 5 {
+			t.Fatalf("order = %v, err = %v", order, err)
+		}
+	})
 	t.Run("reset drops late completions", func(t *testing.T) {
 		l := newEventLoop()
 		done := l.register()
