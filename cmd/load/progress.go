@@ -3,12 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
+	"golang.org/x/term"
 
 	"github.com/loadline/loadline/engine"
 )
@@ -39,7 +41,7 @@ func startProgress(w io.Writer, eng *engine.Engine, plan *engine.Plan, quiet boo
 		go pr.plain(eng)
 		return pr
 	}
-	pr.p = mpb.New(mpb.WithOutput(w), mpb.WithRefreshRate(refreshEvery), mpb.WithWidth(100))
+	pr.p = mpb.New(mpb.WithOutput(w), mpb.WithRefreshRate(refreshEvery), mpb.WithWidth(barWidth(w)))
 	log.setWriter(pr.p)
 	bars := map[string]*mpb.Bar{}
 	states := map[string]*barState{}
@@ -64,10 +66,17 @@ func startProgress(w io.Writer, eng *engine.Engine, plan *engine.Plan, quiet boo
 		defer pr.wg.Done()
 		t := time.NewTicker(refreshEvery)
 		defer t.Stop()
+		// update refreshes the states under mu, then moves the bars
+		// without holding it: mpb renders (and calls the decorators, which
+		// take mu) on its own goroutine, and SetCurrent waits for it.
 		update := func(final bool) {
 			now := time.Now()
+			type move struct {
+				b   *mpb.Bar
+				cur int64
+			}
+			var moves []move
 			mu.Lock()
-			defer mu.Unlock()
 			for _, p := range eng.Progress() {
 				st, ok := states[p.Name]
 				if !ok {
@@ -80,11 +89,15 @@ func startProgress(w io.Writer, eng *engine.Engine, plan *engine.Plan, quiet boo
 					}
 				}
 				st.p, st.at = p, now
+				cur := int64(p.Fraction * 1000)
 				if final || p.Done {
-					bars[p.Name].SetCurrent(1000)
-				} else {
-					bars[p.Name].SetCurrent(int64(p.Fraction * 1000))
+					cur = 1000
 				}
+				moves = append(moves, move{bars[p.Name], cur})
+			}
+			mu.Unlock()
+			for _, m := range moves {
+				m.b.SetCurrent(m.cur)
 			}
 		}
 		for {
@@ -124,6 +137,25 @@ func progressInfo(p *engine.Progress, rate float64) string {
 		s += fmt.Sprintf("  %d dropped", p.Dropped)
 	}
 	return s
+}
+
+// barWidth fits the bar, its name (13 columns) and the figures after it
+// (about 70) on one terminal line: a wrapped line would break the redraw.
+func barWidth(w io.Writer) int {
+	cols := 100
+	if f, ok := w.(*os.File); ok {
+		if c, _, err := term.GetSize(int(f.Fd())); err == nil && c > 0 {
+			cols = c
+		}
+	}
+	bw := cols - 13 - 72
+	switch {
+	case bw < 10:
+		bw = 10
+	case bw > 60:
+		bw = 60
+	}
+	return bw
 }
 
 func trimName(s string, n int) string {
