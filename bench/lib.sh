@@ -219,6 +219,38 @@ timed() {
   return "$rc"
 }
 
+# leaf_pid prints the deepest first descendant of PID (time -> timeout ->
+# the measured program), waiting up to 5 s for it to appear.
+leaf_pid() {
+  local pid=$1 child _
+  for _ in $(seq 1 50); do
+    while child=$(pgrep -P "$pid" | awk 'NR == 1'); [ -n "$child" ]; do
+      pid=$child
+    done
+    # Done once the leaf is not one of the wrappers any more.
+    case $(cat "/proc/$pid/comm" 2>/dev/null) in
+    time | timeout | taskset | env | bash | "") sleep 0.1 ;;
+    *)
+      echo "$pid"
+      return 0
+      ;;
+    esac
+    pid=$1
+  done
+  return 1
+}
+
+# sample_rss PID FILE appends "seconds_since_start rss_kib" to FILE once a
+# second (VmRSS from /proc) until PID exits.
+sample_rss() {
+  local pid=$1 file=$2 t=0 rss
+  while rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) && [ -n "$rss" ]; do
+    echo "$t $rss" >>"$file"
+    sleep 1
+    t=$((t + 1))
+  done
+}
+
 # to_us converts one of wrk's durations (123.45us, 1.20ms, 2.00s, 1.00m) to
 # microseconds, printed with two decimals; prints NaN for anything else.
 to_us() {

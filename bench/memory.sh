@@ -37,13 +37,21 @@ ensure_tools nginx:nginx taskset:util-linux /usr/bin/time:time jq:jq
 start_nginx no-log
 load_ready || die "load cannot run yet"
 
-# mem_run NAME VUS SECONDS: runs the scenario, prints peak RSS in KiB.
+# mem_run NAME VUS SECONDS: runs the scenario, prints peak RSS in KiB;
+# samples RSS once a second into $WORK/NAME.rss ("seconds rss_kib").
 mem_run() {
   local name=$1 vus=$2 secs=$3 f=$WORK/$1
   note "$name: $vus VUs for ${secs}s"
+  local rc=0 bg leaf
   timed "$f" "$LOAD_BIN" run -q --no-summary --summary-export "$f.json" \
-    -u "$vus" -d "${secs}s" -e TARGET="$URL" "$BENCH_DIR/scenarios/sleep.js" ||
-    { tail -n 30 "$f.err" >&2; die "$name: load run failed"; }
+    -u "$vus" -d "${secs}s" -e TARGET="$URL" "$BENCH_DIR/scenarios/sleep.js" &
+  bg=$!
+  : >"$f.rss"
+  if leaf=$(leaf_pid "$bg"); then
+    sample_rss "$leaf" "$f.rss"
+  fi
+  wait "$bg" || rc=$?
+  [ "$rc" = 0 ] || { tail -n 30 "$f.err" >&2; die "$name: load run failed"; }
   local failed iters wall user sys rss
   failed=$(jq -r '.metrics.http_req_failed.value // 0' "$f.json")
   iters=$(jq -r '.metrics.iterations.count // 0' "$f.json")
@@ -55,6 +63,17 @@ mem_run() {
   read -r wall user sys rss <"$f"
   note "$name: peak RSS $rss KiB, $iters iterations, ${wall}s wall, $(calc "$user + $sys") s CPU"
   echo "$rss"
+}
+
+# quarters FILE prints the highest sampled RSS (KiB) in each quarter of the
+# run, "q1 q2 q3 q4" ("-" for a quarter with no sample): steady memory shows flat quarters, a leak a rising line.
+quarters() {
+  awk '{ t[NR] = $1; r[NR] = $2 } END {
+    if (NR == 0) { print "- - - -"; exit }
+    span = t[NR] + 1
+    for (i = 1; i <= NR; i++) { q = int(4 * t[i] / span); if (!(q in m) || r[i] > m[q]) m[q] = r[i] }
+    for (q = 0; q < 4; q++) printf "%s%s", (q in m) ? m[q] : "-", (q < 3) ? " " : "\n"
+  }' "$1"
 }
 
 base=$(mem_run baseline 1 "$MEM_SECONDS")
@@ -70,11 +89,11 @@ echo
 echo "== Loadline memory: $(date -u '+%Y-%m-%d %H:%M UTC') =="
 machine_facts | sed 's/^/   /'
 echo
-printf '%-40s %12s\n' 'run' 'peak RSS KiB'
-printf '%-40s %12s\n' "1 VU, ${MEM_SECONDS}s" "$base"
-printf '%-40s %12s\n' "$MEM_VUS VUs, ${MEM_SECONDS}s" "$big"
-printf '%-40s %12s\n' "$MEM_VUS VUs, ${MEM_SHORT}s" "$short"
-printf '%-40s %12s\n' "$MEM_VUS VUs, ${MEM_LONG}s" "$long"
+printf '%-24s %12s   %s\n' 'run' 'peak RSS KiB' 'sampled RSS KiB, max per quarter of the run'
+printf '%-24s %12s   %s\n' "1 VU, ${MEM_SECONDS}s" "$base" "$(quarters "$WORK/baseline.rss")"
+printf '%-24s %12s   %s\n' "$MEM_VUS VUs, ${MEM_SECONDS}s" "$big" "$(quarters "$WORK/vus-$MEM_VUS.rss")"
+printf '%-24s %12s   %s\n' "$MEM_VUS VUs, ${MEM_SHORT}s" "$short" "$(quarters "$WORK/short-${MEM_SHORT}s.rss")"
+printf '%-24s %12s   %s\n' "$MEM_VUS VUs, ${MEM_LONG}s" "$long" "$(quarters "$WORK/long-${MEM_LONG}s.rss")"
 echo
 printf '%-40s %-10s %-10s %s\n' target measured limit verdict
 printf '%-40s %-10s %-10s %s\n' 'KiB per VU above the 1-VU baseline' "$per_vu" '<= 40' "$(pass "$per_vu <= 40")"
