@@ -9,6 +9,7 @@
 #   timed FILE CMD...       runs CMD under /usr/bin/time; FILE gets "wall user sys maxrss_kib"
 #   to_us VALUE             wrk's "123.4us" / "1.2ms" / "1.5s" -> microseconds
 #   stats                   reads numbers on stdin, prints "median min max"
+#   quarters FILE           max RSS per quarter of a run from sample_rss output
 #   machine_facts           nproc, CPU model, kernel, Go, wrk and nginx versions
 #
 # Environment honoured everywhere:
@@ -249,6 +250,18 @@ sample_rss() {
     sleep 1
     t=$((t + 1))
   done
+}
+
+# quarters FILE prints the highest sampled RSS (KiB) in each quarter of the
+# run, "q1 q2 q3 q4" ("-" for a quarter with no sample): steady memory
+# shows flat quarters, a leak a rising line.
+quarters() {
+  awk '{ t[NR] = $1; r[NR] = $2 } END {
+    if (NR == 0) { print "- - - -"; exit }
+    span = t[NR] + 1
+    for (i = 1; i <= NR; i++) { q = int(4 * t[i] / span); if (!(q in m) || r[i] > m[q]) m[q] = r[i] }
+    for (q = 0; q < 4; q++) printf "%s%s", (q in m) ? m[q] : "-", (q < 3) ? " " : "\n"
+  }' "$1"
 }
 
 # to_us converts one of wrk's durations (123.45us, 1.20ms, 2.00s, 1.00m) to

@@ -76,6 +76,32 @@ func TestStats(t *testing.T) {
 	}
 }
 
+func TestQuarters(t *testing.T) {
+	tests := []struct {
+		name, samples, want string
+	}{
+		{"eight samples, two per quarter", "0 10\n1 20\n2 15\n3 5\n4 50\n5 7\n6 8\n7 9\n", "20 15 50 9"},
+		{"three samples leave the last quarter empty", "0 10\n1 20\n2 15\n", "10 20 15 -"},
+		{"steady", "0 100\n1 100\n2 100\n3 100\n", "100 100 100 100"},
+		{"no samples", "", "- - - -"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := filepath.Join(t.TempDir(), "rss")
+			if err := os.WriteFile(f, []byte(tt.samples), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, err := sh(t, fmt.Sprintf("quarters %q", f))
+			if err != nil {
+				t.Fatalf("quarters: %v", err)
+			}
+			if got != tt.want {
+				t.Errorf("quarters of %q = %q, want %q", tt.samples, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestCalc(t *testing.T) {
 	tests := []struct {
 		name, expr, format, want string

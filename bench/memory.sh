@@ -65,17 +65,6 @@ mem_run() {
   echo "$rss"
 }
 
-# quarters FILE prints the highest sampled RSS (KiB) in each quarter of the
-# run, "q1 q2 q3 q4" ("-" for a quarter with no sample): steady memory shows flat quarters, a leak a rising line.
-quarters() {
-  awk '{ t[NR] = $1; r[NR] = $2 } END {
-    if (NR == 0) { print "- - - -"; exit }
-    span = t[NR] + 1
-    for (i = 1; i <= NR; i++) { q = int(4 * t[i] / span); if (!(q in m) || r[i] > m[q]) m[q] = r[i] }
-    for (q = 0; q < 4; q++) printf "%s%s", (q in m) ? m[q] : "-", (q < 3) ? " " : "\n"
-  }' "$1"
-}
-
 base=$(mem_run baseline 1 "$MEM_SECONDS")
 big=$(mem_run "vus-$MEM_VUS" "$MEM_VUS" "$MEM_SECONDS")
 short=$(mem_run "short-${MEM_SHORT}s" "$MEM_VUS" "$MEM_SHORT")
