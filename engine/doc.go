@@ -32,6 +32,12 @@
 // strings from JSON); rates are iterations per timeUnit (default 1 s). Every
 // start time is computed from the scenario's start as an absolute offset,
 // never by accumulating sleeps, so schedules do not drift.
+// Arrival-rate schedulers wait for a start on a runtime timer until 1.5 ms
+// before it, then in nanosleep(2) on Linux: Go's timers can wake up to 1 ms
+// late in an idle process, which at 1,000 starts/s would be a whole gap of
+// schedule_lag; the kernel's timer wakes within about 0.1 ms without
+// spinning a CPU (see waitUntil). Under a fake clock (testing/synctest) and
+// on other systems the runtime timer alone is used.
 //
 // # Boundary rule
 //

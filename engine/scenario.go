@@ -459,10 +459,24 @@ func (x *execution) runArrivals() {
 		}
 	}
 	due := func(k int64) time.Time { return x.start.Add(r.rate.At(e.share.Global(k))) }
+	fine := fineClock() // sub-millisecond waits (see waitUntil)
+	// dropDue counts starts k, k+1, ... that came due inside the window but
+	// were never handled (the window closed, or Stop came, while the
+	// scheduler was behind or a queued start waited), so that started +
+	// dropped equals the starts scheduled.
+	dropDue := func(k int64) {
+		now := time.Now()
+		for ; k < r.starts && due(k).Before(now) && due(k).Before(x.end); k++ {
+			drop()
+		}
+	}
 loop:
 	for k := int64(0); k < r.starts; k++ {
 		intended := due(k)
-		if !sleepUntil(x.ctx, x.endCh, intended) {
+		if !waitUntil(x.ctx, x.endCh, intended, fine) {
+			if x.ctx.Err() == nil {
+				dropDue(k)
+			}
 			break
 		}
 		var v *svu
@@ -480,11 +494,7 @@ loop:
 				r.queued.Add(-1)
 			case <-x.endCh:
 				r.queued.Add(-1)
-				// Starts that came due but never found a VU.
-				now := time.Now()
-				for ; k < r.starts && due(k).Before(now) && due(k).Before(x.end); k++ {
-					drop()
-				}
+				dropDue(k) // this start and the ones due since
 				break loop
 			case <-x.ctx.Done():
 				r.queued.Add(-1)

@@ -143,7 +143,8 @@ func vusAt(steps []vuStep, at time.Duration) int64 {
 }
 
 // TestSegmentsAddUp is the property test: for every executor and 1,000
-// random segment sequences, the segments' VU counts, iteration counts and
+// random segment sequences (1 to 8 segments, boundaries with denominators
+// up to 12; random VU, iteration, rate, timeUnit and stage parameters), the segments' VU counts, iteration counts and
 // arrival-rate start times add up exactly to the unsegmented plan's.
 func TestSegmentsAddUp(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -176,12 +177,14 @@ func TestSegmentsAddUp(t *testing.T) {
 		vus := rng.Int64N(40) + 1
 		iters := vus + rng.Int64N(60)
 		plans := map[string]string{
-			SharedIterations:    fmt.Sprintf(`{"executor":"shared-iterations","vus":%d,"iterations":%d}`, vus, iters),
-			PerVUIterations:     fmt.Sprintf(`{"executor":"per-vu-iterations","vus":%d,"iterations":%d}`, vus, iters),
-			ConstantVUs:         fmt.Sprintf(`{"executor":"constant-vus","vus":%d,"duration":"3s"}`, vus),
-			RampingVUs:          fmt.Sprintf(`{"executor":"ramping-vus","startVUs":%d,"stages":[{"duration":"2s","target":%d},{"duration":"3s","target":%d},{"duration":"0s","target":%d}]}`, rng.Int64N(5), vus, rng.Int64N(vus+1), rng.Int64N(9)),
-			ConstantArrivalRate: fmt.Sprintf(`{"executor":"constant-arrival-rate","rate":%d,"timeUnit":"%dms","duration":"2s","preAllocatedVUs":%d,"maxVUs":%d}`, rng.Int64N(50)+1, 100*(rng.Int64N(10)+1), vus, vus+iters),
-			RampingArrivalRate:  fmt.Sprintf(`{"executor":"ramping-arrival-rate","startRate":%d,"preAllocatedVUs":%d,"stages":[{"duration":"1s","target":%d},{"duration":"1500ms","target":%d}]}`, rng.Int64N(20), vus, rng.Int64N(60), rng.Int64N(60)),
+			SharedIterations: fmt.Sprintf(`{"executor":"shared-iterations","vus":%d,"iterations":%d}`, vus, iters),
+			PerVUIterations:  fmt.Sprintf(`{"executor":"per-vu-iterations","vus":%d,"iterations":%d}`, vus, iters),
+			ConstantVUs:      fmt.Sprintf(`{"executor":"constant-vus","vus":%d,"duration":"3s"}`, vus),
+			RampingVUs:       fmt.Sprintf(`{"executor":"ramping-vus","startVUs":%d,"stages":[{"duration":"2s","target":%d},{"duration":"3s","target":%d},{"duration":"0s","target":%d}]}`, rng.Int64N(5), vus, rng.Int64N(vus+1), rng.Int64N(9)),
+			// Fractional rates (tenths) and durations that are not whole
+			// multiples of timeUnit exercise the ceil(area) boundary rule.
+			ConstantArrivalRate: fmt.Sprintf(`{"executor":"constant-arrival-rate","rate":%g,"timeUnit":"%dms","duration":"%dms","preAllocatedVUs":%d,"maxVUs":%d}`, float64(rng.Int64N(500)+1)/10, 100*(rng.Int64N(10)+1), 500+rng.Int64N(2500), vus, vus+iters),
+			RampingArrivalRate:  fmt.Sprintf(`{"executor":"ramping-arrival-rate","startRate":%g,"timeUnit":"%dms","preAllocatedVUs":%d,"stages":[{"duration":"1s","target":%d},{"duration":"%dms","target":%d},{"duration":"%dms","target":%d}]}`, float64(rng.Int64N(200))/10, 100*(rng.Int64N(10)+1), vus, rng.Int64N(60), rng.Int64N(2000), rng.Int64N(60), rng.Int64N(1500), rng.Int64N(60)),
 		}
 		for ex, js := range plans {
 			o := mustOptions(t, `{"scenarios":{"s":`+js+`}}`)

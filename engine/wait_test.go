@@ -1,0 +1,60 @@
+package engine
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// TestFineClock: the fine sleep is used on the real clock (on Linux) and
+// never under testing/synctest's fake clock, where a real nanosleep would
+// not advance time.
+func TestFineClock(t *testing.T) {
+	if got, want := fineClock(), runtime.GOOS == "linux"; got != want {
+		t.Fatalf("fineClock() on the real clock = %v, want %v on %s", got, want, runtime.GOOS)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		if fineClock() {
+			t.Fatal("fineClock() = true under synctest's fake clock")
+		}
+	})
+}
+
+func TestWaitUntil(t *testing.T) {
+	closed := make(chan struct{})
+	close(closed)
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		stop chan struct{}
+		in   time.Duration
+		fine bool
+		want bool
+	}{
+		{"fine, due in 300µs", context.Background(), nil, 300 * time.Microsecond, true, true},
+		{"fine, due in 5ms (timer, then fine sleep)", context.Background(), nil, 5 * time.Millisecond, true, true},
+		{"fine, already due", context.Background(), nil, -time.Millisecond, true, true},
+		{"coarse, due in 2ms", context.Background(), nil, 2 * time.Millisecond, false, true},
+		{"fine, stop closed", context.Background(), closed, 300 * time.Microsecond, true, false},
+		{"fine, stop closed before a long wait", context.Background(), closed, time.Hour, true, false},
+		{"fine, ctx cancelled", cancelled, nil, 300 * time.Microsecond, true, false},
+		{"coarse, ctx cancelled", cancelled, nil, time.Hour, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			at := time.Now().Add(tc.in)
+			got := waitUntil(tc.ctx, tc.stop, at, tc.fine)
+			if got != tc.want {
+				t.Fatalf("waitUntil = %v, want %v", got, tc.want)
+			}
+			// A completed wait never returns early (no timing bound on
+			// lateness here: that is the benchmark's job, bench/arrival).
+			if got && time.Now().Before(at) {
+				t.Fatalf("waitUntil returned %v before the due time", time.Until(at))
+			}
+		})
+	}
+}
