@@ -1,0 +1,309 @@
+package capacity
+
+import (
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"strings"
+)
+
+// WriteJSON writes r as indented JSON (schema: docs/capacity.md).
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteMarkdown writes r as a Markdown report: headline numbers with their
+// derivations, the knee signals, the USL fit and the step table.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString("# Capacity report\n\n")
+	fmt.Fprintf(&b, "Sources: %s. Objectives: %s. Instances during the run: %d (%s).\n\n",
+		strings.Join(r.Inputs.Sources, ", "), r.sloList(), r.Inputs.Instances, r.Inputs.InstancesSource)
+	b.WriteString("## Results\n\n| quantity | value | how it was computed |\n|---|---|---|\n")
+	for _, d := range r.Derivations {
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCell(d.Name), mdCell(d.Value), mdCell(d.Formula))
+	}
+	if r.Knee != nil {
+		b.WriteString("\n## Knee signals\n\n| signal | found | step | offered /s | detail |\n|---|---|---|---|---|\n")
+		for _, s := range r.Knee.Signals {
+			step, off := "", ""
+			if s.Found {
+				step, off = fmt.Sprint(s.Step), num(s.OfferedRPS)
+			}
+			fmt.Fprintf(&b, "| %s | %t | %s | %s | %s |\n", s.Name, s.Found, step, off, mdCell(s.Detail))
+		}
+	}
+	if len(r.Steps) > 0 {
+		b.WriteString("\n## Steps\n\n")
+		b.WriteString(r.stepHeader("|", "|---") + "\n")
+		for i := range r.Steps {
+			b.WriteString(r.stepRow(i, "|") + "\n")
+		}
+	}
+	if r.USL != nil && len(r.Points) > 0 {
+		b.WriteString("\n## USL points\n\n| concurrency | throughput /s | USL fit /s |\n|---|---|---|\n")
+		for _, p := range r.Points {
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", num(p.Concurrency), num(p.Throughput), num(r.USL.At(p.Concurrency)))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func mdCell(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
+
+func (r *Report) sloList() string {
+	if len(r.Inputs.SLOs) == 0 {
+		return "none"
+	}
+	var s []string
+	for _, o := range r.Inputs.SLOs {
+		s = append(s, o.Source)
+	}
+	return strings.Join(s, ", ")
+}
+
+// stepColumns are the step table's columns, shared by Markdown and HTML.
+func (r *Report) stepColumns() []string {
+	cols := []string{"#", "offered /s", "achieved req/s", "iterations/s", "achieved/offered", "errors", "p50 ms", "p95 ms", "p99 ms", "N (Little)", "N (VUs)"}
+	for _, o := range r.Inputs.SLOs {
+		cols = append(cols, o.Source)
+	}
+	return append(cols, "pass")
+}
+
+func (r *Report) stepCells(i int) []string {
+	st := r.Steps[i]
+	c := []string{fmt.Sprint(i + 1), num(st.OfferedRPS), num(st.ThroughputRPS), num(st.IterationsPerS), pct(st.AchievedRatio), pct(st.ErrorRate),
+		num(st.LatencyMS.P50), num(st.LatencyMS.P95), num(st.LatencyMS.P99), num(st.ConcurrencyLaw), num(st.ConcurrencyVUs)}
+	for _, v := range st.SLOs {
+		s := "n/a"
+		if v.Value != nil {
+			s = num(*v.Value)
+		}
+		if v.Met {
+			s += " ✓"
+		} else {
+			s += " ✗"
+		}
+		c = append(c, s)
+	}
+	pass := "yes"
+	if !st.Pass {
+		pass = "no"
+	}
+	return append(c, pass)
+}
+
+func (r *Report) stepHeader(sep, rule string) string {
+	cols := r.stepColumns()
+	return sep + " " + strings.Join(cols, " "+sep+" ") + " " + sep + "\n" + strings.Repeat(rule, len(cols)) + sep
+}
+
+func (r *Report) stepRow(i int, sep string) string {
+	return sep + " " + strings.Join(r.stepCells(i), " "+sep+" ") + " " + sep
+}
+
+// WriteHTML writes r as one self-contained HTML page: the same numbers as
+// WriteJSON (the JSON is embedded in a <script type="application/json"
+// id="capacity-data"> element) and two inline SVG charts: throughput vs
+// concurrency with the USL curve, and latency vs offered load with the
+// objective's line and the knee.
+func (r *Report) WriteHTML(w io.Writer) error {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	view := struct {
+		R       *Report
+		JSON    template.JS
+		Cols    []string
+		Rows    [][]string
+		Charts  []template.HTML
+		SLOs    string
+		Signals []Signal
+	}{R: r, JSON: template.JS(strings.ReplaceAll(string(data), "</", `<\/`)), Cols: r.stepColumns(), SLOs: r.sloList()}
+	for i := range r.Steps {
+		view.Rows = append(view.Rows, r.stepCells(i))
+	}
+	if r.Knee != nil {
+		view.Signals = r.Knee.Signals
+	}
+	if c := r.uslChart(); c != "" {
+		view.Charts = append(view.Charts, template.HTML(c))
+	}
+	if c := r.latencyChart(); c != "" {
+		view.Charts = append(view.Charts, template.HTML(c))
+	}
+	return htmlTmpl.Execute(w, view)
+}
+
+var htmlTmpl = template.Must(template.New("capacity").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Capacity report</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:2em;max-width:72em;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right;vertical-align:top}
+td.l,th.l{text-align:left}.fail{background:#fde8e8}svg{margin:1em 1em 0 0;border:1px solid #eee}
+</style></head><body>
+<h1>Capacity report</h1>
+<p>Sources: {{range $i, $s := .R.Inputs.Sources}}{{if $i}}, {{end}}<code>{{$s}}</code>{{end}}. Objectives: {{.SLOs}}. Instances during the run: {{.R.Inputs.Instances}} ({{.R.Inputs.InstancesSource}}).</p>
+<h2>Results</h2>
+<table><tr><th class="l">quantity</th><th class="l">value</th><th class="l">how it was computed</th></tr>
+{{range .R.Derivations}}<tr><td class="l">{{.Name}}</td><td class="l" data-name="{{.Name}}">{{.Value}}</td><td class="l">{{.Formula}}</td></tr>
+{{end}}</table>
+{{range .Charts}}{{.}}{{end}}
+{{if .Signals}}<h2>Knee signals</h2>
+<table><tr><th class="l">signal</th><th>found</th><th>step</th><th>offered /s</th><th class="l">detail</th></tr>
+{{range .Signals}}<tr><td class="l">{{.Name}}</td><td>{{.Found}}</td><td>{{if .Found}}{{.Step}}{{end}}</td><td>{{if .Found}}{{.OfferedRPS}}{{end}}</td><td class="l">{{.Detail}}</td></tr>
+{{end}}</table>{{end}}
+{{if .Rows}}<h2>Steps</h2>
+<table><tr>{{range .Cols}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</table>{{end}}
+<script type="application/json" id="capacity-data">{{.JSON}}</script>
+</body></html>
+`))
+
+// chart is a minimal SVG scatter/line plot with linear axes.
+type chart struct {
+	title, xlabel, ylabel  string
+	xmin, xmax, ymin, ymax float64
+	b                      strings.Builder
+}
+
+const (
+	chartW, chartH                     = 560.0, 340.0
+	padL, padR, padT, padB             = 64.0, 16.0, 28.0, 44.0
+	plotW, plotH                       = chartW - padL - padR, chartH - padT - padB
+	colPoints, colFit, colSLO, colKnee = "#1f77b4", "#d62728", "#2ca02c", "#9467bd"
+)
+
+func (c *chart) px(x float64) float64 { return padL + (x-c.xmin)/(c.xmax-c.xmin)*plotW }
+func (c *chart) py(y float64) float64 { return padT + plotH - (y-c.ymin)/(c.ymax-c.ymin)*plotH }
+
+func (c *chart) start() {
+	if c.xmax <= c.xmin {
+		c.xmax = c.xmin + 1
+	}
+	if c.ymax <= c.ymin {
+		c.ymax = c.ymin + 1
+	}
+	fmt.Fprintf(&c.b, `<svg xmlns="http://www.w3.org/2000/svg" width="%g" height="%g" viewBox="0 0 %g %g" font-size="11">`, chartW, chartH, chartW, chartH)
+	fmt.Fprintf(&c.b, `<text x="%g" y="16" font-size="13">%s</text>`, padL, template.HTMLEscapeString(c.title))
+	fmt.Fprintf(&c.b, `<rect x="%g" y="%g" width="%g" height="%g" fill="none" stroke="#999"/>`, padL, padT, plotW, plotH)
+	for i := 0; i <= 4; i++ {
+		x := c.xmin + (c.xmax-c.xmin)*float64(i)/4
+		y := c.ymin + (c.ymax-c.ymin)*float64(i)/4
+		fmt.Fprintf(&c.b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, c.px(x), padT+plotH+14, num(x))
+		fmt.Fprintf(&c.b, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`, padL-4, c.py(y)+4, num(y))
+	}
+	fmt.Fprintf(&c.b, `<text x="%g" y="%g" text-anchor="middle">%s</text>`, padL+plotW/2, chartH-8, template.HTMLEscapeString(c.xlabel))
+	fmt.Fprintf(&c.b, `<text x="12" y="%g" transform="rotate(-90 12 %g)" text-anchor="middle">%s</text>`, padT+plotH/2, padT+plotH/2, template.HTMLEscapeString(c.ylabel))
+}
+
+func (c *chart) dot(x, y float64, color string) {
+	fmt.Fprintf(&c.b, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="%s"/>`, c.px(x), c.py(math.Min(y, c.ymax)), color)
+}
+
+func (c *chart) line(xs, ys []float64, color, dash string) {
+	var pts []string
+	for i := range xs {
+		pts = append(pts, fmt.Sprintf("%.1f,%.1f", c.px(xs[i]), c.py(math.Max(c.ymin, math.Min(ys[i], c.ymax)))))
+	}
+	fmt.Fprintf(&c.b, `<polyline fill="none" stroke="%s" stroke-width="1.5" stroke-dasharray="%s" points="%s"/>`, color, dash, strings.Join(pts, " "))
+}
+
+func (c *chart) label(x, y float64, color, text string) {
+	fmt.Fprintf(&c.b, `<text x="%.1f" y="%.1f" fill="%s">%s</text>`, c.px(x)+4, c.py(y)-4, color, template.HTMLEscapeString(text))
+}
+
+func (c *chart) end() string { c.b.WriteString("</svg>"); return c.b.String() }
+
+// uslChart plots the fitted points and the USL curve.
+func (r *Report) uslChart() string {
+	if len(r.Points) == 0 {
+		return ""
+	}
+	c := &chart{title: "Throughput vs concurrency, with the USL fit", xlabel: "concurrency N", ylabel: "throughput /s"}
+	for _, p := range r.Points {
+		c.xmax = math.Max(c.xmax, p.Concurrency)
+		c.ymax = math.Max(c.ymax, p.Throughput)
+	}
+	if r.USL != nil && finite(r.USL.PeakConcurrency) != nil && r.USL.PeakConcurrency < 3*c.xmax {
+		c.xmax = math.Max(c.xmax, r.USL.PeakConcurrency*1.1)
+	}
+	c.xmax *= 1.05
+	c.ymax *= 1.1
+	c.start()
+	if u := r.USL; u != nil {
+		var xs, ys []float64
+		for i := 0; i <= 100; i++ {
+			n := c.xmax * float64(i) / 100
+			xs, ys = append(xs, n), append(ys, u.At(n))
+		}
+		c.line(xs, ys, colFit, "")
+		if finite(u.PeakConcurrency) != nil && u.PeakConcurrency <= c.xmax {
+			c.line([]float64{u.PeakConcurrency, u.PeakConcurrency}, []float64{c.ymin, c.ymax}, colFit, "4 3")
+			c.label(u.PeakConcurrency, c.ymax*0.95, colFit, "N* = "+num(u.PeakConcurrency))
+		}
+	}
+	for _, p := range r.Points {
+		c.dot(p.Concurrency, p.Throughput, colPoints)
+	}
+	return c.end()
+}
+
+// latencyChart plots each step's latency objective statistic (p95 when no
+// latency objective is given) against its offered rate, with the
+// objective's limit and the knee.
+func (r *Report) latencyChart() string {
+	if len(r.Steps) == 0 || r.Steps[len(r.Steps)-1].OfferedRPS <= 0 {
+		return ""
+	}
+	stat, limit, idx := "p(95)", math.NaN(), -1
+	for i, o := range r.Inputs.SLOs {
+		if o.Latency() {
+			stat, limit, idx = o.Stat, o.Limit, i
+			break
+		}
+	}
+	c := &chart{title: "Latency " + stat + " vs offered load", xlabel: "offered /s", ylabel: stat + " ms"}
+	ys := make([]float64, len(r.Steps))
+	xs := make([]float64, len(r.Steps))
+	var maxY float64
+	for i, st := range r.Steps {
+		xs[i] = st.OfferedRPS
+		ys[i] = st.LatencyMS.P95
+		if idx >= 0 && st.SLOs[idx].Value != nil {
+			ys[i] = *st.SLOs[idx].Value
+		}
+		c.xmax = math.Max(c.xmax, xs[i])
+		maxY = math.Max(maxY, ys[i])
+	}
+	c.ymax = maxY * 1.1
+	if !math.IsNaN(limit) {
+		// Keep the objective and the passing steps readable when the
+		// overloaded steps are orders of magnitude slower.
+		c.ymax = math.Min(c.ymax, math.Max(limit*4, 1))
+	}
+	c.xmax *= 1.05
+	c.start()
+	c.line(xs, ys, colPoints, "")
+	for i := range xs {
+		c.dot(xs[i], ys[i], colPoints)
+	}
+	if !math.IsNaN(limit) {
+		c.line([]float64{c.xmin, c.xmax}, []float64{limit, limit}, colSLO, "6 3")
+		c.label(c.xmin, limit, colSLO, "objective "+r.Inputs.SLOs[idx].Source)
+	}
+	if r.Knee != nil && r.Knee.Found {
+		k := r.Knee.OfferedRPS
+		c.line([]float64{k, k}, []float64{c.ymin, c.ymax}, colKnee, "2 2")
+		c.label(k, c.ymax*0.9, colKnee, "knee: step "+fmt.Sprint(r.Knee.Step))
+	}
+	return c.end()
+}
