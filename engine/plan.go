@@ -62,6 +62,29 @@ type ScenarioPlan struct {
 	MaxDuration time.Duration
 }
 
+// Starts returns the number of iteration starts an arrival-rate scenario
+// schedules in the unsegmented plan: ceil of the area under its rate curve
+// over [0, duration), e.g. 30 for rate 10/s over 3 s (see the package's
+// boundary rule). It is 0 for closed-model executors.
+func (sp *ScenarioPlan) Starts() int64 {
+	if r := sp.rateSchedule(); r != nil {
+		return r.Count()
+	}
+	return 0
+}
+
+// rateSchedule is the start schedule of an arrival-rate scenario, or nil.
+func (sp *ScenarioPlan) rateSchedule() *rateSchedule {
+	c := sp.Config
+	switch c.Executor {
+	case ConstantArrivalRate:
+		return constantRateSchedule(*c.Rate, time.Duration(*c.Duration), time.Duration(*c.TimeUnit))
+	case RampingArrivalRate:
+		return newRateSchedule(*c.StartRate, c.Stages, time.Duration(*c.TimeUnit))
+	}
+	return nil
+}
+
 // MaxVUs returns the number of VUs the engine initialises before the start:
 // the sum of every scenario's PreAllocatedVUs (k6's rule: no sharing between
 // scenarios, so the count does not depend on timing).

@@ -62,10 +62,8 @@ func newScenarioRun(e *Engine, sp *ScenarioPlan) *scenarioRun {
 	case RampingVUs:
 		r.steps = scaleSteps(rampingVUSteps(*c.StartVUs, c.Stages), sh)
 		r.maxVUs = sh.Count(sp.MaxVUs)
-	case ConstantArrivalRate:
-		r.rate = constantRateSchedule(*c.Rate, time.Duration(*c.Duration), time.Duration(*c.TimeUnit))
-	case RampingArrivalRate:
-		r.rate = newRateSchedule(*c.StartRate, c.Stages, time.Duration(*c.TimeUnit))
+	case ConstantArrivalRate, RampingArrivalRate:
+		r.rate = sp.rateSchedule()
 	}
 	if r.rate != nil {
 		r.starts = sh.Count(r.rate.Count())

@@ -66,8 +66,12 @@ type planJSON struct {
 	Config          engine.ScenarioConfig `json:"config"`
 	MaxVUs          int64                 `json:"maxVUs"`
 	PreAllocatedVUs int64                 `json:"preAllocatedVUs"`
-	DurationMs      int64                 `json:"durationMs"`
-	MaxDurationMs   int64                 `json:"maxDurationMs"`
+	// Starts is, for arrival-rate executors, the iteration starts the
+	// unsegmented schedule has (started + dropped in a run); else omitted.
+	Starts        int64 `json:"starts,omitempty"`
+	StartTimeMs   int64 `json:"startTimeMs"`
+	DurationMs    int64 `json:"durationMs"`
+	MaxDurationMs int64 `json:"maxDurationMs"`
 }
 
 func writePlanJSON(w io.Writer, plan *engine.Plan) error {
@@ -79,8 +83,9 @@ func writePlanJSON(w io.Writer, plan *engine.Plan) error {
 	for _, sp := range plan.Scenarios {
 		out.Scenarios = append(out.Scenarios, planJSON{
 			Name: sp.Name, Executor: sp.Config.Executor, Config: sp.Config,
-			MaxVUs: sp.MaxVUs, PreAllocatedVUs: sp.PreAllocatedVUs,
-			DurationMs: sp.Duration.Milliseconds(), MaxDurationMs: sp.MaxDuration.Milliseconds(),
+			MaxVUs: sp.MaxVUs, PreAllocatedVUs: sp.PreAllocatedVUs, Starts: sp.Starts(),
+			StartTimeMs: scenarioStart(sp).Milliseconds(),
+			DurationMs:  sp.Duration.Milliseconds(), MaxDurationMs: sp.MaxDuration.Milliseconds(),
 		})
 	}
 	out.MaxVUs, out.MaxDurationMs = planTotals(plan)
@@ -95,11 +100,7 @@ func planTotals(plan *engine.Plan) (vus, maxMs int64) {
 	var end time.Duration
 	for _, sp := range plan.Scenarios {
 		vus += sp.MaxVUs
-		start := time.Duration(0)
-		if sp.Config.StartTime != nil {
-			start = time.Duration(*sp.Config.StartTime)
-		}
-		if e := start + sp.MaxDuration; e > end {
+		if e := scenarioStart(sp) + sp.MaxDuration; e > end {
 			end = e
 		}
 	}
@@ -113,14 +114,22 @@ func writePlanText(w io.Writer, plan *engine.Plan) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tEXECUTOR\tMAX VUS\tSTART\tDURATION\tWITH GRACEFUL STOP\tPARAMETERS")
 	for _, sp := range plan.Scenarios {
-		start := time.Duration(0)
-		if sp.Config.StartTime != nil {
-			start = time.Duration(*sp.Config.StartTime)
+		params := scenarioParams(sp.Config)
+		if n := sp.Starts(); n > 0 {
+			params = fmt.Sprintf("starts=%d %s", n, params)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", sp.Name, sp.Config.Executor, sp.MaxVUs,
-			start, sp.Duration, sp.MaxDuration, scenarioParams(sp.Config))
+			scenarioStart(sp), sp.Duration, sp.MaxDuration, params)
 	}
 	return tw.Flush()
+}
+
+// scenarioStart is the scenario's startTime (0 when unset).
+func scenarioStart(sp *engine.ScenarioPlan) time.Duration {
+	if sp.Config.StartTime == nil {
+		return 0
+	}
+	return time.Duration(*sp.Config.StartTime)
 }
 
 // scenarioParams lists an executor's parameters compactly.

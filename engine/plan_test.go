@@ -1,0 +1,33 @@
+package engine
+
+import "testing"
+
+// TestScenarioPlanStarts: the scheduled starts are the area under the rate
+// curve, per stage duration × (from + to) / 2, rounded up (CASES.md C01,
+// C03; the half-open window of the boundary rule).
+func TestScenarioPlanStarts(t *testing.T) {
+	for _, tc := range []struct {
+		name, js string
+		want     int64
+	}{
+		{"C01: 1/s for 30 s", `{"executor":"constant-arrival-rate","rate":1,"duration":"30s","preAllocatedVUs":1}`, 30},
+		{"rate 10/s for 3 s", `{"executor":"constant-arrival-rate","rate":10,"timeUnit":"1s","duration":"3s","preAllocatedVUs":1}`, 30},
+		{"1000/s for 20 s", `{"executor":"constant-arrival-rate","rate":1000,"duration":"20s","preAllocatedVUs":1}`, 20000},
+		{"2.5 per 1 s for 3 s: 7.5 rounds up", `{"executor":"constant-arrival-rate","rate":2.5,"duration":"3s","preAllocatedVUs":1}`, 8},
+		{"C03 A: 300 + 900 + 2400 + 660", `{"executor":"ramping-arrival-rate","startRate":300,"timeUnit":"1m","preAllocatedVUs":1,"stages":[{"duration":"1m","target":300},{"duration":"2m","target":600},{"duration":"4m","target":600},{"duration":"2m","target":60}]}`, 4260},
+		{"C03 A scaled ×60", `{"executor":"ramping-arrival-rate","startRate":300,"timeUnit":"1s","preAllocatedVUs":1,"stages":[{"duration":"1s","target":300},{"duration":"2s","target":600},{"duration":"4s","target":600},{"duration":"2s","target":60}]}`, 4260},
+		{"C03 B: startRate defaults to 0", `{"executor":"ramping-arrival-rate","timeUnit":"1m","preAllocatedVUs":1,"stages":[{"duration":"1m","target":10000},{"duration":"1m","target":20000},{"duration":"1m","target":30000},{"duration":"1m","target":40000},{"duration":"1m","target":50000}]}`, 125000},
+		{"closed model has none", `{"executor":"constant-vus","vus":3,"duration":"3s"}`, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := mustOptions(t, `{"scenarios":{"s":`+tc.js+`}}`)
+			plan, err := o.Resolve()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := plan.Scenarios[0].Starts(); got != tc.want {
+				t.Fatalf("Starts() = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
