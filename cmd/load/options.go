@@ -78,6 +78,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.discardResponseBodies, "discard-response-bodies", false, "read and discard response bodies")
 	fs.StringVar(&f.setupTimeout, "setup-timeout", "", "limit for setup(), e.g. 60s")
 	fs.StringVar(&f.teardownTimeout, "teardown-timeout", "", "limit for teardown(), e.g. 60s")
+	f.registerJUnit(fs)
 }
 
 // options returns the options the command line sets; fs tells which flags

@@ -256,6 +256,7 @@ func (c *cli) runTest(ctx context.Context, f *runFlags, fs flagSet, script strin
 	if err := c.writeSummary(ctx, f, runner, sum); err != nil {
 		log.Logf("summary: %v", err)
 	}
+	c.writeRunJUnit(fs, log, thresholds, totals, started, elapsed)
 
 	switch {
 	case abortCode.Load() == exitScriptAborted:

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/loadline/loadline/engine/metrics"
+	"github.com/loadline/loadline/engine/results"
+	"github.com/loadline/loadline/engine/threshold"
+	"github.com/loadline/loadline/report/junit"
+)
+
+// registerJUnit adds `load run --junit FILE`.
+func (f *runFlags) registerJUnit(fs *pflag.FlagSet) {
+	fs.String("junit", "", "write thresholds and checks as JUnit XML to FILE (one test case each)")
+}
+
+// stringFlags is what writeRunJUnit needs of the run's flag set to read
+// --junit (a *pflag.FlagSet).
+type stringFlags interface {
+	GetString(name string) (string, error)
+}
+
+// writeRunJUnit writes --junit FILE, when given: suite "thresholds" with a
+// case per threshold and suite "checks" with a case per check (see package
+// report/junit). A write error is logged, like --summary-export's; it does
+// not change the exit code.
+func (c *cli) writeRunJUnit(fs flagSet, log *logger, sets []*threshold.Set, totals *metrics.Snapshot, started time.Time, elapsed time.Duration) {
+	sf, ok := fs.(stringFlags)
+	if !ok {
+		return
+	}
+	path, err := sf.GetString("junit")
+	if err != nil || path == "" {
+		return
+	}
+	var ths []results.ThresholdResult
+	for _, s := range sets {
+		for _, t := range s.Thresholds {
+			ths = append(ths, results.ThresholdResult{Key: s.Key, Source: t.Source, Passed: t.Passed, Evaluated: t.Evaluated, Value: t.Value})
+		}
+	}
+	doc := junit.FromRun(ths, junit.Checks(totals), started, elapsed)
+	if err := writeFileWith(path, doc.Write); err != nil {
+		log.Logf("--junit: %v (check that the directory of %s exists and is writable)", err, path)
+	}
+}
