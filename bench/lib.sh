@@ -24,6 +24,7 @@ LOAD_BIN=${LOAD_BIN:-$ROOT/bin/load}
 NGINX_CPU=${NGINX_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 WORK=""
+LOAD_VERSION=""
 NGINX_PID=""
 URL=""
 PORT=""
@@ -300,20 +301,27 @@ machine_facts() {
   echo "go:      $(go version 2>/dev/null || echo 'not found')"
   echo "wrk:     $(wrk -v 2>&1 | awk 'NR == 1 { print $1, $2 }')"
   echo "nginx:   $(nginx -v 2>&1 | sed 's/^nginx version: //')"
-  if [ -x "$LOAD_BIN" ]; then
+  if [ -n "${LOAD_VERSION:-}" ]; then
+    echo "load:    $LOAD_VERSION"
+  elif [ -x "$LOAD_BIN" ]; then
     echo "load:    $("$LOAD_BIN" version 2>/dev/null || echo unknown) ($LOAD_BIN)"
   else
     echo "load:    not built ($LOAD_BIN)"
   fi
 }
 
-# load_ready reports whether $LOAD_BIN exists and can run a one-iteration
-# scenario against $URL; on failure prints why to stderr.
+# load_ready copies $LOAD_BIN into $WORK and points LOAD_BIN at the copy, so
+# every run of this invocation uses the same binary even if bin/load is
+# rebuilt meanwhile; then reports whether it can run a one-iteration scenario
+# against $URL. On failure prints why to stderr.
 load_ready() {
   if [ ! -x "$LOAD_BIN" ]; then
     note "load binary not found at $LOAD_BIN (run make build, or set LOAD_BIN)"
     return 1
   fi
+  LOAD_VERSION="$("$LOAD_BIN" version 2>/dev/null || echo unknown) ($LOAD_BIN)"
+  cp "$LOAD_BIN" "$WORK/load"
+  LOAD_BIN=$WORK/load
   local f=$WORK/load-smoke
   if ! timed "$f" "$LOAD_BIN" run -q --no-summary -i 1 -u 1 -e TARGET="$URL" "$BENCH_DIR/scenarios/get.js"; then
     note "load run failed a one-iteration smoke test:"

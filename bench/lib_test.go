@@ -171,6 +171,40 @@ func TestHTTPProbe(t *testing.T) {
 	}
 }
 
+func TestTimedLeafPIDAndSampleRSS(t *testing.T) {
+	// A real child under the same wrappers the harness uses (time, timeout):
+	// leaf_pid must find the measured program, sample_rss must see it alive
+	// once a second, and timed must record its resource usage.
+	dir := t.TempDir()
+	snippet := fmt.Sprintf(`f=%q
+timed "$f" sleep 2 &
+bg=$!
+leaf=$(leaf_pid "$bg")
+comm=$(cat "/proc/$leaf/comm")
+sample_rss "$leaf" "$f.rss"
+wait "$bg"
+echo "$comm $(wc -l <"$f.rss") $(wc -w <"$f")"
+awk '$2 <= 0 { bad = 1 } END { exit bad }' "$f.rss"`, filepath.Join(dir, "run"))
+	got, err := sh(t, snippet)
+	if err != nil {
+		t.Fatalf("snippet: %v (output %q)", err, got)
+	}
+	var comm string
+	var samples, words int
+	if _, err := fmt.Sscan(got, &comm, &samples, &words); err != nil {
+		t.Fatalf("parse %q: %v", got, err)
+	}
+	if comm != "sleep" {
+		t.Errorf("leaf_pid found %q, want sleep", comm)
+	}
+	if samples < 1 || samples > 3 {
+		t.Errorf("sample_rss took %d samples of a 2 s process, want 1..3", samples)
+	}
+	if words != 4 {
+		t.Errorf("timed wrote %d fields, want 4 (wall user sys maxrss)", words)
+	}
+}
+
 func TestScriptsParse(t *testing.T) {
 	scripts, err := filepath.Glob("*.sh")
 	if err != nil {
