@@ -1,6 +1,7 @@
 package parity
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -351,5 +352,32 @@ func TestBootstrapRatios(t *testing.T) {
 		[]*results.Run{a}, []*results.Run{b}, Options{Bootstrap: 300})
 	if rep2.Overall.Ratios[1] != rep.Overall.Ratios[1] {
 		t.Fatal("a fixed seed must reproduce the intervals")
+	}
+}
+
+func TestBuild_StepMarksGoThroughCapacity(t *testing.T) {
+	slo := SLO{Percentile: 95, Latency: 50 * time.Millisecond, MaxErrorRate: 0.01}
+	mark := func(r *results.Run, rates []float64) *results.Run {
+		for i, rate := range rates {
+			r.Marks = append(r.Marks, results.Mark{Name: fmt.Sprintf("step %d", i+1),
+				Start: r.Intervals[2*i].Start, End: r.Intervals[2*i+1].End,
+				Attrs: map[string]any{"step": float64(i + 1), "offered_rps": rate}})
+		}
+		return r
+	}
+	// Steps of two 1 s intervals each; the 4th breaks the SLO.
+	sRun := mark(synthRun(t, "http://s", "/c", []int{100, 100, 200, 200, 300, 300, 400, 400}, []float64{5, 5, 5, 5, 6, 6, 80, 90}), []float64{100, 200, 300, 400})
+	pRun := mark(synthRun(t, "http://p", "/c", []int{400, 400, 800, 800, 1200, 1200, 1300, 1300}, []float64{5, 5, 5, 5, 6, 6, 80, 90}), []float64{400, 800, 1200, 1600})
+	rep, err := Build(mustDesc(t, "services: [{name: api, workers: 2}]"), mustDesc(t, "services: [{name: api, workers: 8}]"),
+		[]*results.Run{sRun}, []*results.Run{pRun}, Options{SLO: slo, Bootstrap: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := rep.Prediction
+	if p.Staging.Method != "capacity steps" || p.Staging.SustainableRPS != 300 || p.Production.SustainableRPS != 1200 {
+		t.Fatalf("sides %+v %+v", p.Staging, p.Production)
+	}
+	if p.PredictedRPS != 1200 || !p.Within {
+		t.Fatalf("prediction %+v", p)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"io"
 	"strings"
+
+	"github.com/loadline/loadline/report/capacity"
 )
 
 // WriteJSON writes r as indented JSON (schema in docs/parity.md).
@@ -52,6 +54,10 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		if p.Measured {
 			fmt.Fprintf(&b, "- measured production capacity %.1f/s: prediction off by %+.1f%% (%s)\n", p.MeasuredRPS, 100*p.ErrorFraction, withinWord(p.Within, r.Tolerance))
 		}
+		b.WriteString("\n| | staging | production |\n|---|---|---|\n")
+		for _, row := range sideRows(p.Staging, p.Production) {
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", row[0], row[1], row[2])
+		}
 		b.WriteString("\n")
 	}
 	if r.Overall != nil {
@@ -78,10 +84,11 @@ func withinWord(ok bool, tol float64) string {
 }
 
 var htmlTmpl = template.Must(template.New("parity").Funcs(template.FuncMap{
-	"pct": func(v float64) string { return fmt.Sprintf("%+.1f%%", 100*v) },
-	"f1":  func(v float64) string { return fmt.Sprintf("%.1f", v) },
-	"f2":  func(v float64) string { return fmt.Sprintf("%.2f", v) },
-	"f3":  func(v float64) string { return fmt.Sprintf("%.3f", v) },
+	"pct":      func(v float64) string { return fmt.Sprintf("%+.1f%%", 100*v) },
+	"f1":       func(v float64) string { return fmt.Sprintf("%.1f", v) },
+	"f2":       func(v float64) string { return fmt.Sprintf("%.2f", v) },
+	"f3":       func(v float64) string { return fmt.Sprintf("%.3f", v) },
+	"sideRows": sideRows,
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Parity: {{.Staging}} vs {{.Production}}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left}.high{color:#b00}.medium{color:#a60}.low{color:#666}</style>
@@ -98,7 +105,8 @@ var htmlTmpl = template.Must(template.New("parity").Funcs(template.FuncMap{
 <ul><li>staging sustainable throughput ({{.SLO}}): {{f1 .StagingSustainableRPS}}/s ({{f1 .StagingPerInstanceRPS}}/s per instance, {{f1 .StagingPerUnitRPS}}/s per capacity unit)</li>
 {{range .Dims}}<li>{{.Name}}: staging {{.Staging}}, production {{.Production}}</li>{{end}}
 <li>scale factor {{.ScaleFactor}}, predicted production capacity {{f1 .PredictedRPS}}/s</li>
-{{if .Measured}}<li>measured production capacity {{f1 .MeasuredRPS}}/s: prediction off by {{pct .ErrorFraction}}</li>{{end}}</ul>{{end}}
+{{if .Measured}}<li>measured production capacity {{f1 .MeasuredRPS}}/s: prediction off by {{pct .ErrorFraction}}</li>{{end}}</ul>
+<table><tr><th></th><th>staging</th><th>production</th></tr>{{range sideRows .Staging .Production}}<tr><td>{{index . 0}}</td><td>{{index . 1}}</td><td>{{index . 2}}</td></tr>{{end}}</table>{{end}}
 {{if .Overall}}<h2>Runs compared</h2>
 <p>Latency ratios are production ÷ staging with bootstrap confidence intervals (intervals resampled).</p>
 <table><tr><th>endpoint</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>p50 ratio</th><th>p95 ratio</th><th>p99 ratio</th><th>error rate diff</th><th>rps per instance</th><th>within tolerance</th></tr>
@@ -114,4 +122,46 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		return fmt.Errorf("parity: html: %w", err)
 	}
 	return nil
+}
+
+// sideRows lays the two environments' capacity figures side by side:
+// label, staging, production.
+func sideRows(st, pr *SideCapacity) [][3]string {
+	cell := func(s *SideCapacity, f func(*SideCapacity) string) string {
+		if s == nil {
+			return "—"
+		}
+		return f(s)
+	}
+	usl := func(f func(*capacity.USL) string) func(*SideCapacity) string {
+		return func(s *SideCapacity) string {
+			if s.USL == nil {
+				return "no fit: " + s.USLError
+			}
+			return f(s.USL)
+		}
+	}
+	rows := []struct {
+		label string
+		f     func(*SideCapacity) string
+	}{
+		{"measured by", func(s *SideCapacity) string { return s.Method }},
+		{"sustainable throughput", func(s *SideCapacity) string { return fmt.Sprintf("%.1f/s", s.SustainableRPS) }},
+		{"per instance", func(s *SideCapacity) string { return fmt.Sprintf("%.1f/s", s.PerInstanceRPS) }},
+		{"USL λ (per unit of concurrency)", usl(func(u *capacity.USL) string {
+			return fmt.Sprintf("%.4g [%.4g, %.4g]", u.Lambda, u.LambdaCI.Low, u.LambdaCI.High)
+		})},
+		{"USL σ (contention)", usl(func(u *capacity.USL) string {
+			return fmt.Sprintf("%.4g [%.4g, %.4g]", u.Sigma, u.SigmaCI.Low, u.SigmaCI.High)
+		})},
+		{"USL κ (coherency)", usl(func(u *capacity.USL) string {
+			return fmt.Sprintf("%.4g [%.4g, %.4g]", u.Kappa, u.KappaCI.Low, u.KappaCI.High)
+		})},
+		{"USL R²", usl(func(u *capacity.USL) string { return fmt.Sprintf("%.3f", u.RSquared) })},
+	}
+	out := make([][3]string, len(rows))
+	for i, r := range rows {
+		out[i] = [3]string{r.label, cell(st, r.f), cell(pr, r.f)}
+	}
+	return out
 }

@@ -110,6 +110,10 @@ type Prediction struct {
 	MeasuredRPS   float64 `json:"measured_rps,omitempty"`
 	ErrorFraction float64 `json:"error_fraction,omitempty"`
 	Within        bool    `json:"within_tolerance"`
+	// Staging and Production are each environment's measured capacity
+	// (Production absent without production runs), USL fits side by side.
+	Staging    *SideCapacity `json:"staging_capacity"`
+	Production *SideCapacity `json:"production_capacity,omitempty"`
 }
 
 // Report is the parity report: the environment diff and, with runs, the
@@ -144,12 +148,12 @@ type Report struct {
 
 // Build makes the parity report. stagingRuns and productionRuns may be
 // empty; the comparison needs both, the prediction needs staging's.
-func Build(staging, production *Descriptor, stagingRuns, productionRuns []*results.Run, o Options) (*Report, error) {
+func Build(staging, production *Descriptor, stagingRuns, productionRuns []*results.Run, o Options) (r *Report, err error) {
 	if staging == nil || production == nil {
 		return nil, errors.New("parity: both descriptors are needed")
 	}
 	o = o.withDefaults()
-	r := &Report{Staging: nameOr(staging.Name, "staging"), Production: nameOr(production.Name, "production"), Tolerance: o.Tolerance}
+	r = &Report{Staging: nameOr(staging.Name, "staging"), Production: nameOr(production.Name, "production"), Tolerance: o.Tolerance}
 	r.Drifts = Diff(staging, production)
 	r.EnvScore = EnvScore(r.Drifts)
 
@@ -197,7 +201,9 @@ func Build(staging, production *Descriptor, stagingRuns, productionRuns []*resul
 		if st == nil {
 			return nil, errors.New("parity: no service is in both descriptors, so capacity cannot be extrapolated")
 		}
-		r.Prediction = predict(st, pr, stagingRuns, productionRuns, o)
+		if r.Prediction, err = predict(st, pr, stagingRuns, productionRuns, o); err != nil {
+			return nil, err
+		}
 	}
 	r.score(o)
 	return r, nil
@@ -228,6 +234,7 @@ func dimValue(s *Service, dim string) float64 {
 	return v
 }
 
+// sustainable is the highest SustainableRPS of runs.
 func sustainable(runs []*results.Run, slo SLO) float64 {
 	best := 0.0
 	for _, run := range runs {
@@ -238,8 +245,12 @@ func sustainable(runs []*results.Run, slo SLO) float64 {
 	return best
 }
 
-func predict(st, pr *Service, stRuns, prRuns []*results.Run, o Options) *Prediction {
+func predict(st, pr *Service, stRuns, prRuns []*results.Run, o Options) (*Prediction, error) {
 	p := &Prediction{Service: st.Name, SLO: o.SLO.String()}
+	var err error
+	if p.Staging, err = measureSide(stRuns, o.SLO, st.Replicas); err != nil {
+		return nil, err
+	}
 	dims := scaleDims(st, pr)
 	stUnits, prUnits := 1.0, 1.0
 	for _, d := range dims {
@@ -250,19 +261,22 @@ func predict(st, pr *Service, stRuns, prRuns []*results.Run, o Options) *Predict
 	}
 	p.Model = fmt.Sprintf("linear scaling: predicted = staging sustainable × (%s in production) ÷ (%s in staging)", dimsProduct(dims), dimsProduct(dims))
 	p.ScaleFactor = prUnits / stUnits
-	p.StagingSustainableRPS = sustainable(stRuns, o.SLO)
+	p.StagingSustainableRPS = p.Staging.SustainableRPS
 	p.StagingPerInstanceRPS = p.StagingSustainableRPS / float64(max(st.Replicas, 1))
 	p.StagingPerUnitRPS = p.StagingSustainableRPS / stUnits
 	p.PredictedRPS = p.StagingSustainableRPS * p.ScaleFactor
 	if len(prRuns) > 0 {
 		p.Measured = true
-		p.MeasuredRPS = sustainable(prRuns, o.SLO)
+		if p.Production, err = measureSide(prRuns, o.SLO, pr.Replicas); err != nil {
+			return nil, err
+		}
+		p.MeasuredRPS = p.Production.SustainableRPS
 		if p.MeasuredRPS > 0 {
 			p.ErrorFraction = (p.PredictedRPS - p.MeasuredRPS) / p.MeasuredRPS
 			p.Within = math.Abs(p.ErrorFraction) <= o.Tolerance
 		}
 	}
-	return p
+	return p, nil
 }
 
 func dimsProduct(dims []string) string {

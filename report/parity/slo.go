@@ -90,6 +90,9 @@ type Span struct {
 	// without samples; ErrorRate the share of failed requests.
 	LatencyMs float64
 	ErrorRate float64
+	// MeanLatencyMs is the mean of http_req_duration (ms), 0 without
+	// samples.
+	MeanLatencyMs float64
 	// MeetsSLO reports whether the span had requests and met the SLO.
 	MeetsSLO bool
 }
@@ -142,6 +145,7 @@ func measure(snap *metrics.Snapshot, start, end time.Time, slo SLO) Span {
 	}
 	if dur != nil && dur.Count > 0 {
 		sp.LatencyMs = dur.Percentile(slo.Percentile)
+		sp.MeanLatencyMs = dur.Avg()
 	}
 	if failed != nil && failed.Count > 0 {
 		sp.ErrorRate = failed.Rate()
