@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -79,6 +80,45 @@ func scriptPosition(frames []goja.StackFrame) string {
 	return ""
 }
 
+// frameName returns a stack frame's function name as the user wrote it:
+// esbuild names an anonymous `export default function` after its file
+// ("script_default" in script.js, "custom_metrics_default" in
+// 16-custom-metrics.js), which k6 users know as "default".
+func frameName(fn, filename string) string {
+	if !strings.HasSuffix(fn, "_default") {
+		return fn
+	}
+	base := filepath.Base(filename)
+	base = strings.TrimSuffix(base, filepath.Ext(base))
+	if fn == esbuildIdentifier(base)+"_default" {
+		return "default"
+	}
+	return fn
+}
+
+// esbuildIdentifier is the identifier esbuild derives from a file's base
+// name: ASCII letters and digits (no leading digit), each run of other
+// characters between them turned into one "_".
+func esbuildIdentifier(base string) string {
+	var b []byte
+	gap := false
+	for _, c := range base {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || len(b) > 0 && c >= '0' && c <= '9' {
+			if gap {
+				b = append(b, '_')
+				gap = false
+			}
+			b = append(b, byte(c))
+		} else if len(b) > 0 {
+			gap = true
+		}
+	}
+	if len(b) == 0 {
+		return "_"
+	}
+	return string(b)
+}
+
 func formatStack(frames []goja.StackFrame) string {
 	var b strings.Builder
 	for i := range frames {
@@ -86,7 +126,7 @@ func formatStack(frames []goja.StackFrame) string {
 		if p.Filename == "" {
 			continue
 		}
-		fn := frames[i].FuncName()
+		fn := frameName(frames[i].FuncName(), p.Filename)
 		if fn == "" {
 			fn = "<anonymous>"
 		}
@@ -171,6 +211,9 @@ func rejectionException(v goja.Value, prefix string) error {
 					continue // native frames
 				}
 				pos = bumpColumn(pos)
+				if file, _, ok := strings.Cut(pos, ":"); ok {
+					fn = frameName(fn, file)
+				}
 				if len(frames) == 0 {
 					msg = pos + ": " + msg
 				}

@@ -37,7 +37,7 @@ func TestRejectionException(t *testing.T) {
 		msg, stack string
 	}{
 		{"named frames", mk("TypeError: bad\n\tat inner (lib/a.js:3:4(12))\n\tat main_default (main.js:9:1(3))\n"),
-			"lib/a.js:3:5: TypeError: bad", "\tat inner (lib/a.js:3:5)\n\tat main_default (main.js:9:2)"},
+			"lib/a.js:3:5: TypeError: bad", "\tat inner (lib/a.js:3:5)\n\tat default (main.js:9:2)"},
 		{"anonymous frame and native frame", mk("TypeError: bad\n\tat native\n\tat main.js:2:6(7)\n"),
 			"main.js:2:7: TypeError: bad", "\tat <anonymous> (main.js:2:7)"},
 		{"thrown string", rt.ToValue("plain"), "plain", ""},
@@ -47,6 +47,24 @@ func TestRejectionException(t *testing.T) {
 			ex := rejectionException(tc.val, "").(*exception)
 			if ex.msg != tc.msg || ex.stack != tc.stack {
 				t.Errorf("got %q / %q, want %q / %q", ex.msg, ex.stack, tc.msg, tc.stack)
+			}
+		})
+	}
+}
+
+func TestFrameName(t *testing.T) {
+	tests := []struct{ name, fn, file, want string }{
+		{"default export of script.js", "script_default", "/tmp/x/script.js", "default"},
+		{"leading digits and dashes dropped", "custom_metrics_default", "16-custom-metrics.ts", "default"},
+		{"dots become one underscore", "my_test_default", "a/my.test.js", "default"},
+		{"a user function named *_default", "helper_default", "script.js", "helper_default"},
+		{"another module's default", "lib_default", "main.js", "lib_default"},
+		{"plain name", "inner", "script.js", "inner"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := frameName(tc.fn, tc.file); got != tc.want {
+				t.Errorf("frameName(%q, %q) = %q, want %q", tc.fn, tc.file, got, tc.want)
 			}
 		})
 	}
