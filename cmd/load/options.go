@@ -45,6 +45,8 @@ type runFlags struct {
 	discardResponseBodies bool
 	setupTimeout          string
 	teardownTimeout       string
+
+	capacity capacityFlags // --capacity-steps and friends (steps.go)
 }
 
 func (f *runFlags) register(fs *pflag.FlagSet) {
@@ -78,6 +80,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.discardResponseBodies, "discard-response-bodies", false, "read and discard response bodies")
 	fs.StringVar(&f.setupTimeout, "setup-timeout", "", "limit for setup(), e.g. 60s")
 	fs.StringVar(&f.teardownTimeout, "teardown-timeout", "", "limit for teardown(), e.g. 60s")
+	f.capacity.register(fs)
 	f.registerJUnit(fs)
 }
 

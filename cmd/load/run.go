@@ -113,6 +113,11 @@ func (c *cli) runTest(ctx context.Context, f *runFlags, fs flagSet, script strin
 	if err != nil {
 		return err
 	}
+	stairs, err := f.capacity.staircase(fs) // --capacity-steps: the last options layer (steps.go)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	opts = stairs.apply(opts)
 	plan, err := opts.Resolve()
 	if err != nil {
 		return withCode(exitInvalidConfig, err)
@@ -216,6 +221,7 @@ func (c *cli) runTest(ctx context.Context, f *runFlags, fs flagSet, script strin
 		if interrupted.Load() || abortCode.Load() != 0 {
 			return nil
 		}
+		stairs.begin() // the staircase's clock: its marks are offsets from here
 		if err := eng.Run(hardCtx); err != nil && !errors.Is(err, context.Canceled) {
 			return withCode(exitGenericError, err)
 		}
