@@ -174,6 +174,9 @@ verdict() {
   echo "== Loadline vs wrk: $(date -u '+%Y-%m-%d %H:%M UTC'), $ROUNDS rounds x ${SECS}s, nginx on CPU $NGINX_CPU, client on CPU $CLIENT_CPU =="
   machine_facts | sed 's/^/   /'
   echo "   loadavg: $LOADAVG_START at start, $(cut -d' ' -f1-3 /proc/loadavg) at end (other work on the machine skews every figure)"
+  if [ "$(calc "${LOADAVG_START%% *} > 1" %d)" = 1 ]; then
+    echo "   WARNING: the machine was busy before the run started (1-min load average ${LOADAVG_START%% *}); rerun on a quiet machine"
+  fi
   echo "   latency: arrival rate $rate/s ($LAT_FRACTION of wrk's ${cap} req/s unless LAT_RATE), wrk paced with $paced_conns connections x 1 ms delay"
   echo
   printf '%-12s %-24s %-22s %-8s %-22s %-15s %-26s %s\n' client 'req/s med (min-max)' 'CPU s med (min-max)' 'CPU %' 'CPU us/req med (min-max)' 'RSS KiB med' 'p50 us med (min-max)' 'dropped med'
@@ -200,6 +203,7 @@ verdict() {
   else
     read -r wu _ _ < <(col wrk 6)
     read -r wr _ _ < <(col wrk 3)
+    read -r ws _ _ < <(col wrk 9)
     printf '%-44s %-10s %-10s %s\n' target measured limit verdict
     for t in load-get:1.6 load-checks:2.0; do
       name=${t%%:*}
@@ -209,7 +213,12 @@ verdict() {
       cr=$(calc "$lu / $wu")
       rr=$(calc "$lr / $wr")
       printf '%-44s %-10s %-10s %s\n' "$name: CPU per request vs wrk" "${cr}x" "<= ${lim}x" "$(verdict "$cr" '<=' "$lim")"
-      printf '%-44s %-10s %-10s %s\n' "$name: req/s vs wrk (same single core)" "${rr}x" ">= $(calc "1 / $lim" %.3f)x" "$(verdict "$rr" '>=' "$(calc "1 / $lim" %.4f)")"
+      read -r ls _ _ < <(col "$name" 9)
+      caveat=""
+      if [ "$(calc "$ws < 90 || $ls < 90" %d)" = 1 ]; then
+        caveat="  (CPU share wrk ${ws}%, $name ${ls}%: a client was not saturated, judge by CPU per request)"
+      fi
+      printf '%-44s %-10s %-10s %s\n' "$name: req/s vs wrk (same single core)" "${rr}x" ">= $(calc "1 / $lim" %.3f)x" "$(verdict "$rr" '>=' "$(calc "1 / $lim" %.4f)")$caveat"
     done
     read -r lp _ _ < <(col load-rate 8)
     read -r wp _ _ < <(col wrk-paced 8)
