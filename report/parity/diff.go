@@ -126,6 +126,33 @@ func spread(r float64) float64 {
 
 func fmtNum(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 
+// fmtBytes writes a byte count in the largest IEC unit that keeps it at
+// least 1, rounded to 2 decimals ("40Gi", "1.5Mi"); 0 is "(unset)".
+func fmtBytes(v float64) string {
+	if v == 0 {
+		return "(unset)"
+	}
+	units := []string{"", "Ki", "Mi", "Gi", "Ti", "Pi"}
+	i := 0
+	for i < len(units)-1 && v >= 1024 {
+		v /= 1024
+		i++
+	}
+	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64) + units[i]
+}
+
+// fmtCores writes cores as Kubernetes writes them: "500m", "2"; 0 is
+// "(unset)".
+func fmtCores(v float64) string {
+	if v == 0 {
+		return "(unset)"
+	}
+	if v < 1 || v != math.Trunc(v) {
+		return strconv.FormatFloat(v*1000, 'f', -1, 64) + "m"
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
 // Diff compares two descriptors and returns every drift, ranked by risk
 // (highest first), then by how far apart the values are, then by subject
 // and field. The rules are in docs/parity.md; each Drift carries its rule
@@ -166,7 +193,11 @@ func Diff(staging, production *Descriptor) []Drift {
 				return
 			}
 			r := ratio(float64(a), float64(b))
-			d := Drift{Rule: rule, Subject: subj, Field: field, Staging: fmtNum(float64(a)), Production: fmtNum(float64(b)), Ratio: r}
+			f := fmtBytes
+			if strings.HasPrefix(field, "cpu") {
+				f = fmtCores
+			}
+			d := Drift{Rule: rule, Subject: subj, Field: field, Staging: f(float64(a)), Production: f(float64(b)), Ratio: r}
 			sp := spread(r)
 			switch {
 			case a == 0 || b == 0:
@@ -252,7 +283,7 @@ func Diff(staging, production *Descriptor) []Drift {
 		}
 		if st.DataSize != pr.DataSize {
 			r := ratio(float64(st.DataSize), float64(pr.DataSize))
-			d := Drift{Rule: "store-data-size", Subject: subj, Field: "data_size", Staging: fmtNum(float64(st.DataSize)), Production: fmtNum(float64(pr.DataSize)), Ratio: r}
+			d := Drift{Rule: "store-data-size", Subject: subj, Field: "data_size", Staging: fmtBytes(float64(st.DataSize)), Production: fmtBytes(float64(pr.DataSize)), Ratio: r}
 			switch sp := spread(r); {
 			case st.DataSize == 0 || pr.DataSize == 0:
 				d.Risk, d.Reason = Medium, "the data size is stated in one environment only"

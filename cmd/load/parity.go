@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+
+	"github.com/spf13/cobra"
+
+	"github.com/loadline/loadline/report/parity"
+)
+
+func (c *cli) parityCmd() *cobra.Command {
+	var (
+		stagingPath, productionPath, service, jsonOut, mdOut, htmlOut string
+		stagingRuns, productionRuns, slos                             []string
+		o                                                             = parity.DefaultOptions()
+	)
+	cmd := &cobra.Command{
+		Use:   "parity --staging staging.yaml --production production.yaml [--staging-run S... --production-run P...]",
+		Short: "Say how far staging's results can be trusted to predict production",
+		Long: `Diff two environment descriptors (YAML: services, data stores, traffic; see
+docs/parity.md) and rank each drift by its risk to performance. With runs
+against both environments, compare them per endpoint and overall: the
+production ÷ staging ratio of p50/p95/p99 latency with bootstrap confidence
+intervals, the error-rate difference and the throughput per instance, with a
+verdict per endpoint (within --tolerance or not). With staging runs, predict
+production's sustainable throughput: staging's, scaled by the service's
+capacity units (replicas × workers, or its scales_with), and with production
+runs, say how far off the prediction was. Exit codes: 0 done, 1 I/O or
+descriptor error, 2 bad command line.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if stagingPath == "" || productionPath == "" {
+				return errorf(exitUsage, "parity: both --staging and --production descriptors are required")
+			}
+			slo, err := parity.ParseSLO(slos)
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			o.SLO, o.Service = slo, service
+			st, err := parity.LoadDescriptor(stagingPath)
+			if err != nil {
+				return withCode(exitGenericError, err)
+			}
+			pr, err := parity.LoadDescriptor(productionPath)
+			if err != nil {
+				return withCode(exitGenericError, err)
+			}
+			sr, err := readRuns(stagingRuns)
+			if err != nil {
+				return err
+			}
+			prr, err := readRuns(productionRuns)
+			if err != nil {
+				return err
+			}
+			rep, err := parity.Build(st, pr, sr, prr, o)
+			if err != nil {
+				return withCode(exitGenericError, err)
+			}
+			return c.writeReports(rep.WriteMarkdown, map[string]func(*bytes.Buffer) error{
+				jsonOut: func(b *bytes.Buffer) error { return rep.WriteJSON(b) },
+				mdOut:   func(b *bytes.Buffer) error { return rep.WriteMarkdown(b) },
+				htmlOut: func(b *bytes.Buffer) error { return rep.WriteHTML(b) },
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&stagingPath, "staging", "", "staging environment descriptor (YAML)")
+	fl.StringVar(&productionPath, "production", "", "production environment descriptor (YAML)")
+	fl.StringArrayVar(&stagingRuns, "staging-run", nil, "results file of a run against staging (repeatable)")
+	fl.StringArrayVar(&productionRuns, "production-run", nil, "results file of a run against production (repeatable)")
+	fl.StringArrayVar(&slos, "slo", nil, "objective that makes load sustainable, e.g. 'p(95)<300ms', 'errors<1%' (repeatable; default p(95)<300ms, errors<1%)")
+	fl.StringVar(&service, "service", "", "the service the runs measured (default: the first service in both descriptors)")
+	fl.Float64Var(&o.Tolerance, "tolerance", o.Tolerance, "X: staging predicts production when within ±X (0.15 = 15%)")
+	fl.Float64Var(&o.ErrorTolerance, "error-tolerance", o.ErrorTolerance, "largest error-rate difference still counted as parity (0.01 = 1 point)")
+	fl.IntVar(&o.Bootstrap, "bootstrap", o.Bootstrap, "bootstrap rounds for the latency-ratio confidence intervals")
+	fl.Float64Var(&o.Confidence, "confidence", o.Confidence, "confidence level of the intervals")
+	fl.Uint64Var(&o.Seed, "seed", o.Seed, "bootstrap random seed (fixed, so reports are reproducible)")
+	fl.StringVar(&jsonOut, "json", "", "write the report as JSON to FILE")
+	fl.StringVar(&mdOut, "md", "", "write the report as Markdown to FILE")
+	fl.StringVar(&htmlOut, "html", "", "write the report as HTML to FILE")
+	return cmd
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/loadline/loadline/engine/results"
+	"github.com/loadline/loadline/report/parity"
+	"github.com/loadline/loadline/report/rightsize"
+)
+
+func (c *cli) rightsizeCmd() *cobra.Command {
+	var (
+		usage, promURL, qCPU, qMem, env, jsonOut, mdOut string
+		from, slos, serviceLabels                       []string
+		step                                            time.Duration
+		rule                                            = rightsize.DefaultRule()
+	)
+	cmd := &cobra.Command{
+		Use:   "rightsize (--usage usage.csv | --prometheus URL --query-cpu Q --query-mem Q) --from RESULTS...",
+		Short: "Recommend CPU and memory requests and limits from usage during a run",
+		Long: `Read the CPU and memory usage of the system under test during the runs in
+--from, restricted to the spans of sustainable load (the capacity steps that
+met --slo when the runs have step marks, else the whole run), and recommend
+per service and per instance:
+
+  request = p90 of usage × 1.15   (VPA's target: p90 plus a 15% safety margin)
+  limit   = max usage ÷ 0.8       (a Kubecost-style ceiling), at least the request
+
+With --env, the current requests come from the environment descriptor and
+the report says how over-provisioned they are: (current − recommended) ÷
+current. Usage comes from a CSV (timestamp,service,cpu_cores,memory_bytes)
+or from a Prometheus range query over the runs' time window; the service is
+the series' "service" label, else its "job" label (--service-label).
+See docs/rightsize.md. Exit codes: 0 done, 1 I/O or Prometheus error,
+2 bad command line.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if (usage == "") == (promURL == "") {
+				return errorf(exitUsage, "rightsize: give exactly one of --usage FILE or --prometheus URL")
+			}
+			if promURL != "" && qCPU == "" && qMem == "" {
+				return errorf(exitUsage, "rightsize: --prometheus needs --query-cpu and/or --query-mem")
+			}
+			if len(from) == 0 {
+				return errorf(exitUsage, "rightsize: --from RESULTS is required (the results file of the run whose usage to size for)")
+			}
+			slo, err := parity.ParseSLO(slos)
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			runs, err := readRuns(from)
+			if err != nil {
+				return err
+			}
+			ws, wrule, err := rightsize.Windows(runs, slo)
+			if err != nil {
+				return withCode(exitGenericError, err)
+			}
+			var desc *parity.Descriptor
+			if env != "" {
+				if desc, err = parity.LoadDescriptor(env); err != nil {
+					return withCode(exitGenericError, err)
+				}
+			}
+			rep := &rightsize.Report{Windows: ws, WindowRule: wrule, Rule: rule}
+			var samples []rightsize.Sample
+			if usage != "" {
+				rep.Source = "csv " + usage
+				if samples, err = rightsize.ReadCSVFile(usage); err != nil {
+					return withCode(exitGenericError, err)
+				}
+			} else {
+				span := rightsize.Span(ws)
+				if step <= 0 {
+					step = rightsize.DefaultStep(span.End.Sub(span.Start))
+				}
+				p := &rightsize.Prometheus{URL: promURL, ServiceLabels: serviceLabels}
+				rep.Source, rep.CPUQuery, rep.MemQuery, rep.StepSeconds = "prometheus "+promURL, qCPU, qMem, step.Seconds()
+				if samples, err = p.Usage(cmd.Context(), qCPU, qMem, span.Start, span.End, step); err != nil {
+					return withCode(exitGenericError, err)
+				}
+			}
+			rep.Services = rightsize.Recommend(samples, ws, rule, desc)
+			if len(rep.Services) == 0 {
+				rep.Warnings = append(rep.Warnings, "no usage sample falls inside the run's window: check the clock, the queries and the time range of the data")
+			}
+			return c.writeReports(rep.WriteMarkdown, map[string]func(*bytes.Buffer) error{
+				jsonOut: func(b *bytes.Buffer) error { return rep.WriteJSON(b) },
+				mdOut:   func(b *bytes.Buffer) error { return rep.WriteMarkdown(b) },
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&usage, "usage", "", "CSV of usage samples: timestamp,service,cpu_cores,memory_bytes")
+	fl.StringVar(&promURL, "prometheus", "", "base URL of a Prometheus server to query (e.g. http://127.0.0.1:9090)")
+	fl.StringVar(&qCPU, "query-cpu", "", "PromQL giving CPU usage in cores per instance, e.g. 'rate(process_cpu_seconds_total[1m])'")
+	fl.StringVar(&qMem, "query-mem", "", "PromQL giving memory usage in bytes per instance, e.g. 'process_resident_memory_bytes'")
+	fl.DurationVar(&step, "step", 0, "query resolution (default 1s, longer for runs over ~2.7h so a series stays under 10,000 points)")
+	fl.StringSliceVar(&serviceLabels, "service-label", []string{"service", "job"}, "series labels that name the service, tried in order")
+	fl.StringArrayVar(&from, "from", nil, "results file(s) of the run(s) whose window to size for (repeatable)")
+	fl.StringArrayVar(&slos, "slo", nil, "objective a capacity step must meet to count as sustainable, e.g. 'p(95)<300ms', 'errors<1%' (repeatable)")
+	fl.StringVar(&env, "env", "", "environment descriptor (YAML, see docs/parity.md) with the current requests")
+	fl.Float64Var(&rule.RequestPercentile, "request-percentile", rule.RequestPercentile, "percentile of usage requests start from")
+	fl.Float64Var(&rule.SafetyMargin, "margin", rule.SafetyMargin, "safety margin added to the request percentile (0.15 = 15%)")
+	fl.Float64Var(&rule.LimitUtilization, "limit-utilization", rule.LimitUtilization, "target utilization of the limit at the observed peak")
+	fl.StringVar(&jsonOut, "json", "", "write the report as JSON to FILE")
+	fl.StringVar(&mdOut, "md", "", "write the report as Markdown to FILE")
+	return cmd
+}
+
+// readRuns reads results files; a file that cannot be read is exit code 1
+// with its name.
+func readRuns(paths []string) ([]*results.Run, error) {
+	runs := make([]*results.Run, 0, len(paths))
+	for _, p := range paths {
+		r, err := results.Read(p)
+		if err != nil {
+			return nil, errorf(exitGenericError, "reading results %s: %v (write one with 'load run --out FILE')", p, err)
+		}
+		runs = append(runs, r)
+	}
+	return runs, nil
+}
+
+// writeReports prints the terminal rendering to stdout and writes each
+// non-empty path of files with its renderer.
+func (c *cli) writeReports(term func(io.Writer) error, files map[string]func(*bytes.Buffer) error) error {
+	for path, render := range files {
+		if path == "" {
+			continue
+		}
+		var b bytes.Buffer
+		if err := render(&b); err != nil {
+			return withCode(exitGenericError, err)
+		}
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+			return errorf(exitGenericError, "writing %s: %v", path, err)
+		}
+	}
+	if err := term(c.stdout); err != nil {
+		return withCode(exitGenericError, fmt.Errorf("writing the report: %w", err))
+	}
+	return nil
+}
