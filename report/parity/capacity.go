@@ -2,6 +2,7 @@ package parity
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,13 +46,14 @@ func hasSteps(runs []*results.Run) bool {
 func capacitySLOs(s SLO) ([]capacity.SLO, error) {
 	var out []capacity.SLO
 	if s.Latency > 0 {
-		o, err := capacity.ParseSLO(fmt.Sprintf("p(%g)<%gms", s.Percentile, float64(s.Latency)/float64(time.Millisecond)))
+		o, err := capacity.ParseSLO("p(" + strconv.FormatFloat(s.Percentile, 'f', -1, 64) + ")<" +
+			strconv.FormatFloat(float64(s.Latency)/float64(time.Millisecond), 'f', -1, 64) + "ms")
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, o)
 	}
-	o, err := capacity.ParseSLO(fmt.Sprintf("errors<=%g", s.MaxErrorRate))
+	o, err := capacity.ParseSLO("errors<=" + strconv.FormatFloat(s.MaxErrorRate, 'f', -1, 64))
 	if err != nil {
 		return nil, err
 	}

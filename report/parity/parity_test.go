@@ -381,3 +381,36 @@ func TestBuild_StepMarksGoThroughCapacity(t *testing.T) {
 		t.Fatalf("prediction %+v", p)
 	}
 }
+
+func TestCapacitySLOs(t *testing.T) {
+	type obj struct {
+		stat, op string
+		limit    float64
+	}
+	tests := []struct {
+		name string
+		slo  SLO
+		want []obj
+	}{
+		{"latency and errors", SLO{95, 50 * time.Millisecond, 0.01}, []obj{{"p(95)", "<", 50}, {"errors", "<=", 0.01}}},
+		{"tiny error rate, sub-ms latency", SLO{99.9, 1500 * time.Microsecond, 0.00001}, []obj{{"p(99.9)", "<", 1.5}, {"errors", "<=", 0.00001}}},
+		{"errors only", SLO{95, 0, 0}, []obj{{"errors", "<=", 0}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := capacitySLOs(tt.slo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %+v, want %+v", got, tt.want)
+			}
+			for i, w := range tt.want {
+				g := got[i]
+				if strings.ReplaceAll(g.Stat, " ", "") != w.stat && !(w.stat != "errors" && g.Percentile == tt.slo.Percentile) || g.Op != w.op || math.Abs(g.Limit-w.limit) > 1e-12 {
+					t.Fatalf("objective %d: got %+v, want %+v", i, g, w)
+				}
+			}
+		})
+	}
+}
