@@ -32,7 +32,8 @@ type Config struct {
 	// KneedleSensitivity is Kneedle's S. Default 1.
 	KneedleSensitivity float64
 	// Concurrency picks the USL's N: "little" (throughput × mean latency,
-	// default) or "vus" (mean active VUs).
+	// default) or "vus" (mean active VUs); Analyze sets "given" when it
+	// fits points passed in.
 	Concurrency string
 }
 
@@ -163,7 +164,10 @@ func Analyze(steps []Step, points []Point, sources []string, cfg Config) (*Repor
 	if cfg.Concurrency == "" {
 		cfg.Concurrency = "little"
 	}
-	if cfg.Concurrency != "little" && cfg.Concurrency != "vus" {
+	if len(points) > 0 {
+		cfg.Concurrency = "given" // the pairs carry their own concurrency
+	}
+	if cfg.Concurrency != "little" && cfg.Concurrency != "vus" && cfg.Concurrency != "given" {
 		return nil, fmt.Errorf("capacity: concurrency %q: want little or vus", cfg.Concurrency)
 	}
 	r := &Report{
@@ -278,8 +282,11 @@ func (r *Report) derive() []Derivation {
 }
 
 func concurrencyWords(c string) string {
-	if c == "vus" {
+	switch c {
+	case "vus":
 		return "the mean number of active VUs"
+	case "given":
+		return "as given in the input"
 	}
 	return "Little's law: throughput × mean request latency"
 }

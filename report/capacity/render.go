@@ -170,9 +170,9 @@ td.l,th.l{text-align:left}.fail{background:#fde8e8}svg{margin:1em 1em 0 0;border
 
 // chart is a minimal SVG scatter/line plot with linear axes.
 type chart struct {
-	title, xlabel, ylabel  string
-	xmin, xmax, ymin, ymax float64
-	b                      strings.Builder
+	id, title, xlabel, ylabel string
+	xmin, xmax, ymin, ymax    float64
+	b                         strings.Builder
 }
 
 const (
@@ -195,6 +195,7 @@ func (c *chart) start() {
 	fmt.Fprintf(&c.b, `<svg xmlns="http://www.w3.org/2000/svg" width="%g" height="%g" viewBox="0 0 %g %g" font-size="11">`, chartW, chartH, chartW, chartH)
 	fmt.Fprintf(&c.b, `<text x="%g" y="16" font-size="13">%s</text>`, padL, template.HTMLEscapeString(c.title))
 	fmt.Fprintf(&c.b, `<rect x="%g" y="%g" width="%g" height="%g" fill="none" stroke="#999"/>`, padL, padT, plotW, plotH)
+	fmt.Fprintf(&c.b, `<clipPath id="plot-%s"><rect x="%g" y="%g" width="%g" height="%g"/></clipPath>`, c.id, padL, padT, plotW, plotH)
 	for i := 0; i <= 4; i++ {
 		x := c.xmin + (c.xmax-c.xmin)*float64(i)/4
 		y := c.ymin + (c.ymax-c.ymin)*float64(i)/4
@@ -212,9 +213,12 @@ func (c *chart) dot(x, y float64, color string) {
 func (c *chart) line(xs, ys []float64, color, dash string) {
 	var pts []string
 	for i := range xs {
-		pts = append(pts, fmt.Sprintf("%.1f,%.1f", c.px(xs[i]), c.py(math.Max(c.ymin, math.Min(ys[i], c.ymax)))))
+		// Clamp far outside the plot only (the clip path hides the rest),
+		// so a line leaving the plot keeps its slope.
+		y := math.Max(c.ymin-c.ymax, math.Min(ys[i], 2*c.ymax))
+		pts = append(pts, fmt.Sprintf("%.1f,%.1f", c.px(xs[i]), c.py(y)))
 	}
-	fmt.Fprintf(&c.b, `<polyline fill="none" stroke="%s" stroke-width="1.5" stroke-dasharray="%s" points="%s"/>`, color, dash, strings.Join(pts, " "))
+	fmt.Fprintf(&c.b, `<polyline clip-path="url(#plot-%s)" fill="none" stroke="%s" stroke-width="1.5" stroke-dasharray="%s" points="%s"/>`, c.id, color, dash, strings.Join(pts, " "))
 }
 
 func (c *chart) label(x, y float64, color, text string) {
@@ -228,7 +232,7 @@ func (r *Report) uslChart() string {
 	if len(r.Points) == 0 {
 		return ""
 	}
-	c := &chart{title: "Throughput vs concurrency, with the USL fit", xlabel: "concurrency N", ylabel: "throughput /s"}
+	c := &chart{id: "usl", title: "Throughput vs concurrency, with the USL fit", xlabel: "concurrency N", ylabel: "throughput /s"}
 	for _, p := range r.Points {
 		c.xmax = math.Max(c.xmax, p.Concurrency)
 		c.ymax = math.Max(c.ymax, p.Throughput)
@@ -237,6 +241,15 @@ func (r *Report) uslChart() string {
 		c.xmax = math.Max(c.xmax, r.USL.PeakConcurrency*1.1)
 	}
 	c.xmax *= 1.05
+	if u := r.USL; u != nil {
+		// Show the curve's peak when it is within 3× the highest measured
+		// throughput; beyond, the curve is clipped at the plot's edge.
+		top := c.ymax
+		for i := 0; i <= 100; i++ {
+			top = math.Max(top, math.Min(u.At(c.xmax*float64(i)/100), 3*c.ymax))
+		}
+		c.ymax = top
+	}
 	c.ymax *= 1.1
 	c.start()
 	if u := r.USL; u != nil {
@@ -271,7 +284,7 @@ func (r *Report) latencyChart() string {
 			break
 		}
 	}
-	c := &chart{title: "Latency " + stat + " vs offered load", xlabel: "offered /s", ylabel: stat + " ms"}
+	c := &chart{id: "latency", title: "Latency " + stat + " vs offered load", xlabel: "offered /s", ylabel: stat + " ms"}
 	ys := make([]float64, len(r.Steps))
 	xs := make([]float64, len(r.Steps))
 	var maxY float64
