@@ -47,6 +47,7 @@ type runFlags struct {
 	teardownTimeout       string
 
 	capacity capacityFlags // --capacity-steps and friends (steps.go)
+	out      outFlags      // --out, --interval, --label, --max-series (out.go)
 }
 
 func (f *runFlags) register(fs *pflag.FlagSet) {
@@ -81,6 +82,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.setupTimeout, "setup-timeout", "", "limit for setup(), e.g. 60s")
 	fs.StringVar(&f.teardownTimeout, "teardown-timeout", "", "limit for teardown(), e.g. 60s")
 	f.capacity.register(fs)
+	f.out.register(fs)
 	f.registerJUnit(fs)
 }
 

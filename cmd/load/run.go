@@ -70,12 +70,15 @@ func (l *logger) Logf(format string, args ...any) {
 
 // runTest is `load run`: load the script, resolve options, run setup, the
 // scenarios and teardown, then print the summary and return an exit code.
-func (c *cli) runTest(ctx context.Context, f *runFlags, fs flagSet, script string) error {
+func (c *cli) runTest(ctx context.Context, f *runFlags, fs flagSet, script string) (retErr error) {
 	started := time.Now()
 	if _, err := os.Stat(script); err != nil {
 		return errorf(exitUsage, "script %s: %v (give the path of a .js or .ts file)", script, errors.Unwrap(err))
 	}
 	log := &logger{w: c.stderr}
+	if err := f.out.validate(); err != nil { // --out, --interval, --label (out.go)
+		return err
+	}
 
 	env, err := c.scriptEnvChecked(f)
 	if err != nil {
@@ -136,6 +139,7 @@ func (c *cli) runTest(ctx context.Context, f *runFlags, fs flagSet, script strin
 	var abortCode atomic.Int64
 	var abortReason atomic.Value
 	var eng *engine.Engine
+	var out *resultsOut // --out (out.go)
 
 	abortOnFail := thresholdsAbort(thresholds)
 	var abortMu sync.Mutex
@@ -146,7 +150,9 @@ func (c *cli) runTest(ctx context.Context, f *runFlags, fs flagSet, script strin
 		Aggregator: agg,
 		Builtin:    builtin,
 		Logf:       log.Logf,
-		OnInterval: func(*metrics.Snapshot) {
+		Interval:   f.out.every,
+		OnInterval: func(snap *metrics.Snapshot) {
+			out.interval(snap)
 			if len(abortOnFail) == 0 {
 				return
 			}
@@ -173,6 +179,11 @@ func (c *cli) runTest(ctx context.Context, f *runFlags, fs flagSet, script strin
 	if err != nil {
 		return withCode(exitInvalidConfig, err)
 	}
+	if out, err = f.out.startResults(script, opts, started, log); err != nil {
+		return err
+	}
+	// Whatever happens from here on, what was measured is written to --out.
+	defer func() { retErr = out.finish(retErr, eng, agg, thresholds, stairs.finishedMarks()) }()
 	runner.SetAbortHandler(func(reason string) {
 		if abortCode.CompareAndSwap(0, exitScriptAborted) {
 			abortReason.Store(reason)
@@ -235,7 +246,7 @@ func (c *cli) runTest(ctx context.Context, f *runFlags, fs flagSet, script strin
 	teardownErr := runner.Teardown(hardCtx)
 
 	// Final evaluation on everything measured, teardown's samples included.
-	agg.Flush()
+	out.interval(agg.Flush()) // teardown's samples go to --out too
 	totals := agg.Totals()
 	elapsed := time.Since(started)
 	allPassed := true
