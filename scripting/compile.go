@@ -3,6 +3,7 @@ package scripting
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,11 +26,11 @@ type program struct {
 type compiler struct {
 	mu    sync.Mutex
 	progs map[string]*program // by absolute path
-	files map[string][]byte   // open() cache, by absolute path
+	files map[string]string   // open() cache, by absolute path
 }
 
 func newCompiler() *compiler {
-	return &compiler{progs: map[string]*program{}, files: map[string][]byte{}}
+	return &compiler{progs: map[string]*program{}, files: map[string]string{}}
 }
 
 // displayName returns the name users see for an absolute path: relative to
@@ -64,18 +65,21 @@ func (c *compiler) load(abs string) (*program, error) {
 }
 
 // readFile returns the content of abs, read once per process (open()).
-func (c *compiler) readFile(abs string) ([]byte, error) {
+// It is kept as a string so that every VU's open() of an ASCII file shares
+// these bytes (goja keeps an ASCII Go string as is), and a SharedArray
+// built from it can point into them instead of copying (datajs).
+func (c *compiler) readFile(abs string) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if b, ok := c.files[abs]; ok {
-		return b, nil
+	if s, ok := c.files[abs]; ok {
+		return s, nil
 	}
-	b, err := os.ReadFile(abs)
+	s, err := readString(abs)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	c.files[abs] = b
-	return b, nil
+	c.files[abs] = s
+	return s, nil
 }
 
 func unwrapPathError(err error) error {
@@ -135,4 +139,23 @@ func compileErrorMessage(name string, err error) string {
 		return fmt.Sprintf("%s: SyntaxError: %s", name, se.Message)
 	}
 	return fmt.Sprintf("%s: %v", name, err)
+}
+
+// readString reads a whole file into a string without the second copy that
+// string(os.ReadFile(...)) makes: for a data file of tens of megabytes that
+// copy would be the process's peak memory.
+func readString(abs string) (string, error) {
+	f, err := os.Open(abs)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	var b strings.Builder
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		b.Grow(int(st.Size()))
+	}
+	if _, err := io.Copy(&b, f); err != nil {
+		return "", err
+	}
+	return b.String(), nil
 }

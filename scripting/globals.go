@@ -114,9 +114,9 @@ func (v *vu) open(call goja.FunctionCall) goja.Value {
 	}
 	if call.Argument(1).String() == "b" {
 		// The ArrayBuffer gets its own copy: scripts may write into it.
-		return v.rt.ToValue(v.rt.NewArrayBuffer(append([]byte(nil), b...)))
+		return v.rt.ToValue(v.rt.NewArrayBuffer([]byte(b)))
 	}
-	return v.rt.ToValue(string(b))
+	return v.rt.ToValue(b)
 }
 
 // console returns the console object. Lines go to Config.Console as

@@ -123,7 +123,7 @@ func (v *vu) requireJSON(path string) (goja.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scripting: cannot read %s: %v", displayName(path), unwrapPathError(err))
 	}
-	val, err := v.parseJSON(string(b))
+	val, err := v.parseJSON(b)
 	if err != nil {
 		return nil, fmt.Errorf("scripting: %s is not valid JSON: %v", displayName(path), err)
 	}

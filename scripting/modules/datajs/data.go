@@ -123,12 +123,14 @@ func (c *Cache) build(name string, e *entry, fn func() (*Array, error)) (arr *Ar
 	return fn()
 }
 
-// Array is the shared, immutable content of one SharedArray: the compact
-// JSON text of each element, back to back in one string, and the end offset
-// of each. Safe for concurrent use.
+// Array is the shared, immutable content of one SharedArray: the JSON text
+// of each element in one string, and the end offset of each; elements are
+// back to back, or, when starts is set, at starts[i]:ends[i] of the text
+// JSON.parse was given (see lazyArray). Safe for concurrent use.
 type Array struct {
-	data string
-	ends []int
+	data   string
+	starts []int
+	ends   []int
 }
 
 // Len returns the number of elements.
@@ -140,6 +142,9 @@ func (a *Array) Size() int { return len(a.data) }
 // Element returns the JSON text of element i (0 <= i < Len()); it panics for
 // an index out of range, like a slice.
 func (a *Array) Element(i int) string {
+	if a.starts != nil {
+		return a.data[a.starts[i]:a.ends[i]]
+	}
 	start := 0
 	if i > 0 {
 		start = a.ends[i-1]
@@ -187,6 +192,9 @@ type module struct {
 	// Builtins captured when the module is made, so a script that replaces
 	// JSON.parse later cannot change how elements are decoded.
 	parse, stringify, freeze goja.Callable
+	// lazy holds the lazy arrays JSON.parse returned during the running
+	// SharedArray build (nil outside one).
+	lazy map[*goja.Object]*lazyArray
 }
 
 func (m *module) construct(call goja.ConstructorCall) *goja.Object {
@@ -213,8 +221,14 @@ func (m *module) construct(call goja.ConstructorCall) *goja.Object {
 }
 
 // build calls fn and serialises its array result, one JSON text per element.
+// While fn runs, the runtime's JSON.parse is lazyParse, so the usual
+// JSON.parse(open(file)) costs offsets, not an object graph (lazy.go).
 func (m *module) build(name string, fn goja.Callable) (*Array, error) {
-	res, err := fn(goja.Undefined())
+	if m.lazy == nil { // the outermost build (a function may build others)
+		m.lazy = make(map[*goja.Object]*lazyArray)
+		defer func() { m.lazy = nil }()
+	}
+	res, err := m.callLazily(fn)
 	if err != nil {
 		return nil, err
 	}
@@ -222,23 +236,37 @@ func (m *module) build(name string, fn goja.Callable) (*Array, error) {
 	if !ok || obj.ClassName() != "Array" {
 		return nil, fmt.Errorf("data: the function of SharedArray %q must return an array, not %s", name, describe(res))
 	}
+	if la, ok := m.lazy[obj]; ok {
+		return la.toArray(name)
+	}
 	n := int(obj.Get("length").ToInteger())
 	ends := make([]int, 0, n)
 	var b strings.Builder
 	for i := range n {
-		s, err := m.stringify(goja.Undefined(), obj.Get(strconv.Itoa(i)))
-		if err != nil {
-			return nil, fmt.Errorf("data: SharedArray %q element %d: %w", name, i, err)
-		}
-		if goja.IsUndefined(s) { // undefined, functions, symbols: as JSON.stringify does in arrays
-			b.WriteString("null")
-		} else {
-			b.WriteString(s.String())
+		if err := m.writeJSON(&b, name, i, obj.Get(strconv.Itoa(i))); err != nil {
+			return nil, err
 		}
 		ends = append(ends, b.Len())
 	}
 	// Clone to drop the builder's spare capacity (up to 2x): keep 1x.
 	return &Array{data: strings.Clone(b.String()), ends: slices.Clip(ends)}, nil
+}
+
+// callLazily calls fn with JSON.parse replaced by lazyParse and restores
+// the previous JSON.parse afterwards. The lazy arrays JSON.parse made are
+// in m.lazy until the outermost build ends.
+func (m *module) callLazily(fn goja.Callable) (goja.Value, error) {
+	json := m.rt.GlobalObject().Get("JSON")
+	jsonObj, ok := json.(*goja.Object)
+	if !ok {
+		return fn(goja.Undefined())
+	}
+	orig := jsonObj.Get("parse")
+	if err := jsonObj.Set("parse", m.rt.ToValue(m.lazyParse)); err != nil {
+		return fn(goja.Undefined())
+	}
+	defer func() { _ = jsonObj.Set("parse", orig) }()
+	return fn(goja.Undefined())
 }
 
 func describe(v goja.Value) string {
