@@ -26,13 +26,44 @@ func scenarioSummaries(eng *engine.Engine) []report.ScenarioSummary {
 	return out
 }
 
+// Closed-model stall rule (possible coordinated omission). A closed-model VU
+// sends nothing while its iteration waits, so a stall of the system under
+// test leaves few slow samples where an open-model client would have
+// recorded one per missed arrival. A closed-model scenario is flagged when
+// its slowest iteration (iteration_duration{scenario} max) took at least
+// stallRatio times its median iteration and at least stallMin longer than
+// it: the VU then missed about max/median − 1 ≥ 9 iterations of its usual
+// pacing. A scenario with one distinct iteration duration is never flagged
+// (its max is its median).
+const (
+	stallRatio = 10
+	stallMin   = time.Second
+)
+
+// closedExecutor reports whether name is a closed-model executor.
+func closedExecutor(name string) bool {
+	switch name {
+	case engine.SharedIterations, engine.PerVUIterations, engine.ConstantVUs, engine.RampingVUs:
+		return true
+	}
+	return false
+}
+
 // summaryNotes are the one-line warnings printed under the summary: dropped
-// starts and schedule lag in the open model (request latencies understate
-// what users would see).
+// starts and schedule lag in the open model, and stalled iterations in the
+// closed model (request latencies understate what users would see).
 func summaryNotes(eng *engine.Engine, totals *metrics.Snapshot, bi *metrics.Builtin) []string {
+	return notesFor(eng.Progress(), totals, bi)
+}
+
+// notesFor builds the notes from the scenarios' final progress and the run's
+// totals. Open model: one note when starts were dropped, else one when
+// schedule_lag p(99) exceeds 10 ms. Closed model: one note per scenario that
+// stalled by the rule above.
+func notesFor(progress []engine.Progress, totals *metrics.Snapshot, bi *metrics.Builtin) []string {
 	var notes []string
 	var dropped int64
-	for _, p := range eng.Progress() {
+	for _, p := range progress {
 		dropped += p.Dropped
 	}
 	lagP99 := 0.0
@@ -45,7 +76,37 @@ func summaryNotes(eng *engine.Engine, totals *metrics.Snapshot, bi *metrics.Buil
 	case lagP99 > 10:
 		notes = append(notes, fmt.Sprintf("schedule_lag p(99) is %.1f ms: iterations started late, so the request latencies understate what users would see (see iteration_latency)", lagP99))
 	}
+	for _, p := range progress {
+		if !closedExecutor(p.Executor) {
+			continue
+		}
+		s := totals.Merge(bi.IterationDuration, []metrics.Tag{{Key: "scenario", Value: p.Name}})
+		if s == nil || s.Count < 2 {
+			continue
+		}
+		med, slowest := s.Percentile(50), s.Max
+		stallMs := float64(stallMin) / float64(time.Millisecond)
+		if slowest >= stallRatio*med && slowest-med >= stallMs {
+			notes = append(notes, fmt.Sprintf("scenario %s: an iteration took %s, %.0f× its median of %s: its VU sent nothing meanwhile, so the request latencies understate what users would see during the stall (possible coordinated omission; an arrival-rate executor measures it, see iteration_latency)",
+				p.Name, fmtMs(slowest), slowest/max(med, 0.001), fmtMs(med)))
+		}
+	}
 	return notes
+}
+
+// fmtMs formats a duration given in milliseconds to about 3 significant
+// digits: 2.01s, 10.57ms, 250µs.
+func fmtMs(ms float64) string {
+	d := time.Duration(ms * float64(time.Millisecond))
+	switch {
+	case d >= time.Second:
+		d = d.Round(10 * time.Millisecond)
+	case d >= time.Millisecond:
+		d = d.Round(10 * time.Microsecond)
+	default:
+		d = d.Round(time.Microsecond)
+	}
+	return d.String()
 }
 
 // execState adapts the engine's progress for load/execution's instance.*.
