@@ -148,6 +148,11 @@ func ParseDescriptor(b []byte) (*Descriptor, error) {
 	dec.KnownFields(true)
 	var d Descriptor
 	if err := dec.Decode(&d); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			// One line for the user: yaml joins its errors with newlines.
+			return nil, fmt.Errorf("parity: descriptor: %s", strings.Join(te.Errors, "; "))
+		}
 		return nil, fmt.Errorf("parity: descriptor: %w", err)
 	}
 	var errs []error

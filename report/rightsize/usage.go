@@ -141,7 +141,8 @@ type Series struct {
 }
 
 // QueryRange runs query over [start, end] with resolution step and returns
-// the matrix. Values Prometheus writes as NaN or ±Inf are kept as such.
+// the matrix. Prometheus takes millisecond times: start is rounded up and
+// end down, so every point lies inside [start, end]. Values Prometheus writes as NaN or ±Inf are kept as such.
 func (p *Prometheus) QueryRange(ctx context.Context, query string, start, end time.Time, step time.Duration) ([]Series, error) {
 	if step <= 0 {
 		return nil, errors.New("rightsize: prometheus: step must be positive")
@@ -152,8 +153,8 @@ func (p *Prometheus) QueryRange(ctx context.Context, query string, start, end ti
 	}
 	q := url.Values{}
 	q.Set("query", query)
-	q.Set("start", unixString(start))
-	q.Set("end", unixString(end))
+	q.Set("start", unixString(ceilMilli(start)))
+	q.Set("end", unixString(end.Truncate(time.Millisecond)))
 	q.Set("step", strconv.FormatFloat(step.Seconds(), 'f', -1, 64))
 	u.RawQuery = q.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
@@ -209,6 +210,15 @@ func (p *Prometheus) QueryRange(ctx context.Context, query string, start, end ti
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// ceilMilli rounds t up to a whole millisecond, so that every point of a
+// range query lies at or after t.
+func ceilMilli(t time.Time) time.Time {
+	if c := t.Truncate(time.Millisecond); !c.Equal(t) {
+		return c.Add(time.Millisecond)
+	}
+	return t
 }
 
 // unixString writes t as Unix seconds with millisecond precision, the
