@@ -37,6 +37,8 @@ TIMED_LIMIT=$((SECS * 3 + 60))
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer, got '$ROUNDS'"
 [[ $SECS =~ ^[1-9][0-9]*$ ]] || die "SECONDS_PER_RUN must be a positive integer, got '$SECS'"
 [[ $VUS =~ ^[1-9][0-9]*$ ]] || die "VUS must be a positive integer, got '$VUS'"
+[[ $LAT_FRACTION =~ ^(0?\.[0-9]*[1-9][0-9]*|1(\.0*)?)$ ]] || die "LAT_FRACTION must be in (0, 1], got '$LAT_FRACTION'"
+[[ -z $LAT_RATE || $LAT_RATE =~ ^[1-9][0-9]*$ ]] || die "LAT_RATE must be a positive integer, got '$LAT_RATE'"
 
 bench_init
 LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -50,8 +52,6 @@ fi
 
 RES=$WORK/results.tsv # tool round rps requests cpu_s us_per_req rss_kib p50_us cpu_share_pct dropped
 : >"$RES"
-
-
 
 # run_wrk NAME ROUND CONNECTIONS [extra wrk args...]
 run_wrk() {
