@@ -90,6 +90,27 @@ func unwrapPathError(err error) error {
 	return err
 }
 
+// esbuildToESM is how esbuild's CommonJS output defines its __toESM helper,
+// which wraps every `import x from` / `import * as x from` of a required
+// module in a new namespace object.
+const esbuildToESM = "var __toESM = ("
+
+// routeToESM makes the module's imports of built-in modules cheap: esbuild's
+// __toESM copies each own member of the imported object as a getter
+// closure, per import and per VU (about 10 KiB for load/http). The helper
+// is renamed __esbuildToESM, and a __toESM that first asks __builtinESM
+// (the VU's cached namespace of a built-in module, see vu.builtinESM) is
+// put on the first line, which holds esbuild's helpers and no user code,
+// so line numbers stay valid. Code without the helper is left as is.
+func routeToESM(code string) string {
+	i := strings.Index(code, esbuildToESM)
+	if i < 0 || (i > 0 && code[i-1] != '\n') {
+		return code
+	}
+	return "var __toESM = (mod, isNodeMode, target) => __builtinESM(mod) || __esbuildToESM(mod, isNodeMode, target); " +
+		code[:i] + "var __esbuildToESM = (" + code[i+len(esbuildToESM):]
+}
+
 // compileSource transforms src (TypeScript when abs ends in .ts) to
 // CommonJS with esbuild, wraps it in a module function and compiles it.
 // Positions in errors and stacks are mapped back to src through the inline
@@ -121,7 +142,7 @@ func compileSource(abs, name string, src []byte) (*program, error) {
 	}
 	// The wrapper shares the first line with the code, so line numbers of
 	// the generated code (and thus the source map) stay valid.
-	wrapped := "(function(module, exports, require){" + string(res.Code) + "\n})"
+	wrapped := "(function(module, exports, require, __builtinESM){" + routeToESM(string(res.Code)) + "\n})"
 	prog, err := goja.Compile(name, wrapped, false)
 	if err != nil {
 		return nil, &Error{ExitCode: ExitScriptError, Message: compileErrorMessage(name, err)}

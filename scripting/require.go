@@ -61,7 +61,7 @@ func (v *vu) runModule(p *program) (goja.Value, error) {
 	// open() resolves against the module whose top level is running (as
 	// k6 does), so a helper module can open files beside itself.
 	v.initDirs = append(v.initDirs, p.dir)
-	_, err = fn(goja.Undefined(), module, exports, v.requireFunc(p.dir))
+	_, err = fn(goja.Undefined(), module, exports, v.requireFunc(p.dir), v.builtinESMFunc())
 	v.initDirs = v.initDirs[:len(v.initDirs)-1]
 	if err != nil {
 		delete(v.modules, p.path)
@@ -172,17 +172,49 @@ func (v *vu) builtin(name string) (goja.Value, error) {
 		}
 		m = f(v)
 	}
-	// The module's members live on the prototype of an empty object:
-	// esbuild's __toESM (default and namespace imports) copies own
-	// properties as getter closures, one per member and import, which
-	// would cost each VU a few KiB per module; inherited members are
-	// reached through the copy's prototype instead, for free.
-	if o, ok := m.(*goja.Object); ok {
-		w := v.rt.NewObject()
-		if err := w.SetPrototype(o); err == nil {
-			m = w
-		}
-	}
 	v.builtins[name] = m
 	return m, nil
+}
+
+// builtinESMFunc returns this VU's __builtinESM (made once per VU), the
+// function every compiled module receives (see routeToESM).
+func (v *vu) builtinESMFunc() goja.Value {
+	if v.esmFunc == nil {
+		v.esmFunc = v.rt.ToValue(v.builtinESM)
+	}
+	return v.esmFunc
+}
+
+// builtinESM is what a module's __toESM(mod) asks first: when mod is one of
+// this VU's built-in module objects, the namespace that `import x from` and
+// `import * as x from` see, made once per module and VU: `default` is the
+// module object, and every member is inherited from it (live, as esbuild's
+// getters are). Anything else gets undefined, and esbuild's own helper
+// builds the namespace.
+func (v *vu) builtinESM(call goja.FunctionCall) goja.Value {
+	mod, ok := call.Argument(0).(*goja.Object)
+	if !ok {
+		return goja.Undefined()
+	}
+	for name, m := range v.builtins {
+		if m != goja.Value(mod) {
+			continue
+		}
+		if ns, ok := v.namespaces[name]; ok {
+			return ns
+		}
+		ns := v.rt.NewObject()
+		if err := ns.SetPrototype(mod); err != nil {
+			return goja.Undefined()
+		}
+		if err := ns.DefineDataProperty("default", mod, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
+			return goja.Undefined()
+		}
+		if v.namespaces == nil {
+			v.namespaces = make(map[string]*goja.Object)
+		}
+		v.namespaces[name] = ns
+		return ns
+	}
+	return goja.Undefined()
 }

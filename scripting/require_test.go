@@ -48,3 +48,41 @@ export default { label: 'esm default' };
 	// A second VU has its own module state (counter starts again).
 	noErrors(t, e.iterate(r, 2, testScenario("s"), 2))
 }
+
+// TestBuiltinModuleObjects checks the ways k6 scripts use a built-in
+// module's object: each row is an expression that must be true, in a script
+// that imports load/http every usual way.
+func TestBuiltinModuleObjects(t *testing.T) {
+	tests := []struct{ name, expr string }{
+		{"default import has own members", `Object.keys(http).includes('get') && http.hasOwnProperty('post')`},
+		{"require gives the same object", `require('k6/http') === http`},
+		{"spread", `typeof ({ ...http }).get === 'function'`},
+		{"Object.assign", `typeof Object.assign({}, http, { extra: 1 }).batch === 'function'`},
+		{"Object.entries", `Object.entries(http).some(([k, v]) => k === 'request' && typeof v === 'function')`},
+		{"namespace import", `typeof ns.get === 'function' && ns.default === http`},
+		{"named import", `get === http.get`},
+		{"destructuring", `(() => { const { get: g, del } = http; return g === http.get && typeof del === 'function'; })()`},
+		{"dynamic member", `typeof http['GET'.toLowerCase()] === 'function'`},
+		{"replacing a member is seen by every import", `(() => { const orig = http.get; http.get = () => 'wrapped'; const r = ns.get() === 'wrapped'; http.get = orig; return r; })()`},
+		{"one namespace per module and VU", `ns === nsAgain`},
+		{"k6 module keys", `['check', 'group', 'sleep', 'fail'].every((k) => Object.keys(k6).includes(k))`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.write(map[string]string{
+				"lib.js": "import * as nsAgain from 'k6/http';\nexport { nsAgain };\n",
+				"main.js": `
+import http, { get } from 'k6/http';
+import * as ns from 'k6/http';
+import k6 from 'k6';
+import { nsAgain } from './lib.js';
+export default function () {
+  if (!(` + tc.expr + `)) throw new Error('false: ' + ` + "`" + tc.expr + "`" + `);
+}
+`,
+			})
+			noErrors(t, e.iterate(e.load("main.js"), 1, testScenario("s"), 1))
+		})
+	}
+}

@@ -33,6 +33,11 @@ type vu struct {
 
 	modules  map[string]*goja.Object // local module objects, by absolute path
 	builtins map[string]goja.Value   // built-in module objects, by canonical name
+	// namespaces are the import namespaces of built-in modules, by
+	// canonical name (builtinESM); esmFunc is the __builtinESM every
+	// module function receives. Both made on first use.
+	namespaces map[string]*goja.Object
+	esmFunc    goja.Value
 
 	metricProto *goja.Object                     // prototype of load/metrics objects
 	metricObjs  map[*goja.Object]*metrics.Metric // metric objects of this VU
