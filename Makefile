@@ -59,3 +59,10 @@ clean:
 .PHONY: bench-sharedarray
 bench-sharedarray: build
 	$(GO) run ./bench/sharedarray -load $(BIN)
+
+# Open-model timing (issue 3): 1,000/s for 20 s against `load target` must
+# start exactly 20,000 iterations with schedule_lag p(99) under 5 ms.
+# Knobs: go run ./bench/arrival -h.
+.PHONY: bench-arrival
+bench-arrival: build
+	$(GO) run ./bench/arrival -bin $(BIN)

@@ -34,6 +34,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -54,8 +55,8 @@ type config struct {
 
 // figures are what one run measured, read from the summary export.
 type figures struct {
-	Started, Dropped                   int64
-	LagP50, LagP99, LagMax             float64 // ms
+	Started, Dropped                    int64
+	LagP50, LagP99, LagMax              float64 // ms
 	LatencyP99, ReqP99, ReqMed, WallSec float64
 }
 
@@ -79,6 +80,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.duration+time.Minute)
 	defer cancel()
+	loadBefore := loadAvg()
 	f, err := measure(ctx, c)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -87,6 +89,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	want := expectedStarts(c.rate, c.duration)
 	fmt.Fprintf(stdout, "constant-arrival-rate %d/s for %s against %s (preAllocatedVUs %d, maxVUs %d), wall %.2f s\n",
 		c.rate, c.duration, c.path, c.pre, c.max, f.WallSec)
+	// Other processes competing for the CPUs delay the scheduler: the
+	// figures mean little on a busy machine, so they carry its load.
+	fmt.Fprintf(stdout, "  machine            %d CPUs, load average %s before, %s after\n", runtime.NumCPU(), loadBefore, loadAvg())
 	fmt.Fprintf(stdout, "  started            %d\n", f.Started)
 	fmt.Fprintf(stdout, "  dropped            %d\n", f.Dropped)
 	fmt.Fprintf(stdout, "  scheduled          %d (want %d = rate × duration)\n", f.Started+f.Dropped, want)
@@ -99,6 +104,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, "PASS")
 	return 0
+}
+
+// loadAvg is the 1-minute load average from /proc/loadavg ("?" elsewhere).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 // expectedStarts is rate × duration for a whole number of seconds: the
