@@ -67,9 +67,11 @@
 // started late, with one "insufficient VUs" warning per scenario at its end,
 // giving the count. With lateStarts "queue" (wrk2's model) the start waits
 // for the next free VU; the delay shows in schedule_lag and, via
-// Iteration.IntendedStart, in iteration_latency. Queued starts still waiting
-// when the scenario's window closes are counted as dropped, so that
-// started + dropped always equals the starts scheduled. When maxVUs exceeds
+// Iteration.IntendedStart, in iteration_latency. Starts that came due inside
+// the window but were not handled when it closed or Stop came (queued starts
+// still waiting, or a scheduler behind on a starved CPU) are counted as
+// dropped, so that started + dropped always equals the starts scheduled
+// (ScenarioPlan.Starts for a run to its end). When maxVUs exceeds
 // preAllocatedVUs, a start without a free VU makes the scenario create one
 // more VU in the background (one at a time); that start is dropped (or
 // queued), the next ones can use the new VU.
