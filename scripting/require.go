@@ -31,9 +31,17 @@ var builtinNames = map[string]string{
 	"k6/timers":      "load/timers",
 }
 
-// unsupportedError is the error for a module loadline does not provide.
+// unsupportedError is the error for a module loadline does not provide: it
+// names the module and says what to do instead.
 func unsupportedError(spec string) error {
-	return fmt.Errorf("scripting: module %q is not supported by loadline", spec)
+	hint := "the built-in modules are k6, k6/http, k6/metrics, k6/execution, k6/encoding, k6/crypto, k6/data and k6/timers (or load/...); other imports must be relative paths to local files"
+	switch {
+	case strings.Contains(spec, "://"):
+		hint = "remote modules are not downloaded; save the file beside the script and import it by a relative path (./name.js)"
+	case strings.HasPrefix(spec, "k6/x/"):
+		hint = "k6 extensions (xk6) are not supported"
+	}
+	return fmt.Errorf("scripting: module %q is not supported by loadline: %s", spec, hint)
 }
 
 // runModule runs a local module in this VU (once; later calls return the
