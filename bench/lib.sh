@@ -6,7 +6,11 @@
 #   bench_init              temp dir ($WORK) and an EXIT trap that stops nginx and removes it
 #   ensure_tools CMD:PKG... installs missing commands with apt-get (update only if needed)
 #   start_nginx LOG         nginx pinned to $NGINX_CPU on a free 127.0.0.1 port; sets $URL
+#   stop_nginx              stops that nginx (also done by the EXIT trap)
+#   load_ready              copies $LOAD_BIN into $WORK and smoke-tests it against $URL
 #   timed FILE CMD...       runs CMD under /usr/bin/time; FILE gets "wall user sys maxrss_kib"
+#   leaf_pid PID            the measured program under time/timeout wrappers
+#   sample_rss PID FILE     VmRSS once a second until PID exits
 #   to_us VALUE             wrk's "123.4us" / "1.2ms" / "1.5s" -> microseconds
 #   stats                   reads numbers on stdin, prints "median min max"
 #   quarters FILE           max RSS per quarter of a run from sample_rss output
