@@ -78,7 +78,7 @@ capacity figures.`,
 	}
 	root.SetOut(c.stdout)
 	root.SetErr(c.stderr)
-	root.AddCommand(c.runCmd(), c.inspectCmd(), c.targetCmd(), c.versionCmd(), c.compareCmd(), c.rightsizeCmd(), c.parityCmd(), c.capacityCmd())
+	root.AddCommand(c.runCmd(), c.inspectCmd(), c.targetCmd(), c.versionCmd(), c.reportCmd(), c.rightsizeCmd(), c.parityCmd(), c.compareCmd(), c.capacityCmd())
 	return root
 }
 

@@ -1,0 +1,160 @@
+// Package browsertest loads a page in headless Chromium for tests of the
+// HTML report: it returns the DOM after the page's scripts ran, the page's
+// self-check (see package report/html) and every console message Chromium
+// logged, and takes screenshots.
+//
+// Chromium is the Debian package `chromium` (installed by .ci/run). It runs
+// with a throw-away profile, no sandbox (tests run as root in containers),
+// no GPU and no background networking, and with a virtual time budget so
+// that timers the page sets run before the DOM is dumped. Each call starts
+// and waits for its own browser process, bounded by ctx; calls may run
+// concurrently.
+package browsertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// Chart is one chart of the page's self-check.
+type Chart struct {
+	ID     string `json:"id"`
+	Canvas bool   `json:"canvas"` // a <canvas> element is in the chart
+	Width  int    `json:"width"`  // canvas size in device pixels
+	Height int    `json:"height"`
+	Points int    `json:"points"` // x values drawn
+}
+
+// Selfcheck is what the page wrote into <pre id="selfcheck">.
+type Selfcheck struct {
+	Charts []Chart  `json:"charts"`
+	Errors []string `json:"errors"` // window errors, rejections, console.error calls
+}
+
+// Result is a page loaded in Chromium.
+type Result struct {
+	DOM       string    // document.documentElement.outerHTML after the scripts ran
+	Selfcheck Selfcheck // parsed from the DOM; empty when the page wrote none
+	// Console holds every console message Chromium logged for the page
+	// (console.log/error, uncaught exceptions, blocked resources).
+	Console []string
+}
+
+// Chromium returns the path of the chromium binary, or an error that says
+// how to install it.
+func Chromium() (string, error) {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("browsertest: chromium not found on PATH (install it: apt-get install chromium; .ci/run does)")
+}
+
+func args(profile string, extra ...string) []string {
+	return append([]string{
+		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--disable-dev-shm-usage", "--hide-scrollbars",
+		"--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0",
+	}, extra...)
+}
+
+func fileURL(page string) (string, error) {
+	abs, err := filepath.Abs(page)
+	if err != nil {
+		return "", err
+	}
+	return "file://" + abs, nil
+}
+
+// run runs chromium with a fresh profile and returns stdout and stderr.
+func run(ctx context.Context, extra ...string) (stdout, stderr []byte, err error) {
+	bin, err := Chromium()
+	if err != nil {
+		return nil, nil, err
+	}
+	profile, err := os.MkdirTemp("", "browsertest-profile")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer os.RemoveAll(profile)
+	cmd := exec.CommandContext(ctx, bin, args(profile, extra...)...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return nil, errb.Bytes(), fmt.Errorf("browsertest: chromium: %w: %s", err, lastLines(errb.String(), 5))
+	}
+	return out.Bytes(), errb.Bytes(), nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}
+
+var (
+	consoleLine = regexp.MustCompile(`:CONSOLE[:(]\d*\)?\] (.*)`)
+	selfcheckRe = regexp.MustCompile(`(?s)<pre id="selfcheck"[^>]*>(.*?)</pre>`)
+)
+
+// Load opens page (a file path) and returns its DOM after a virtual time
+// budget of 5 s, its self-check and its console messages.
+func Load(ctx context.Context, page string) (*Result, error) {
+	u, err := fileURL(page)
+	if err != nil {
+		return nil, err
+	}
+	out, errb, err := run(ctx, "--window-size=1280,1600", "--virtual-time-budget=5000", "--dump-dom", u)
+	if err != nil {
+		return nil, err
+	}
+	r := &Result{DOM: string(out)}
+	for _, l := range strings.Split(string(errb), "\n") {
+		if m := consoleLine.FindStringSubmatch(l); m != nil {
+			r.Console = append(r.Console, m[1])
+		}
+	}
+	if m := selfcheckRe.FindStringSubmatch(r.DOM); m != nil && strings.TrimSpace(m[1]) != "" {
+		if err := json.Unmarshal([]byte(unescape(m[1])), &r.Selfcheck); err != nil {
+			return r, fmt.Errorf("browsertest: the page's self-check is not JSON: %w", err)
+		}
+	}
+	return r, nil
+}
+
+// unescape undoes the HTML escaping of a text node's serialisation.
+func unescape(s string) string {
+	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'", "&nbsp;", "\u00a0", "&amp;", "&").Replace(s)
+}
+
+// Screenshot saves a PNG of page at width×height CSS pixels to png.
+func Screenshot(ctx context.Context, page, png string, width, height int) error {
+	u, err := fileURL(page)
+	if err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(png)
+	if err != nil {
+		return err
+	}
+	_, _, err = run(ctx, fmt.Sprintf("--window-size=%d,%d", width, height), "--virtual-time-budget=5000", "--screenshot="+abs, u)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return fmt.Errorf("browsertest: chromium wrote no screenshot: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,43 @@
+// Package runreport turns a results file read back (engine/results.Run, one
+// run or several merged) into the reports `load report` writes: a Markdown
+// summary for pull requests and $GITHUB_STEP_SUMMARY, a machine-readable JSON
+// summary, a CSV of every series in every interval, and the chart data of the
+// HTML report (package report/html).
+//
+// # Entry point
+//
+// New(run, opts) builds a Report once: the run's facts, the threshold
+// verdicts, the checks, the per-endpoint table and per-metric totals. Then
+// WriteMarkdown, WriteJSON and WriteCSV render it, and Timeline and Spectrum
+// give the series the HTML charts draw.
+//
+// # Where the numbers come from
+//
+//   - Totals are the exact merge of every interval (the same as results.Run.Totals, computed in the one pass that also fills the timeline):
+//     histograms add bucket by bucket, so every percentile is a percentile of
+//     all samples (engine/metrics' one rule), never an average of
+//     percentiles.
+//   - Thresholds: a single finished run reports the verdicts recorded in its
+//     summary record, exactly as the live run printed them. A merged run (or
+//     one without a summary record, after a crash) re-evaluates the
+//     thresholds of its resolved options on the merged totals with
+//     engine/threshold, at the run's duration.
+//   - Endpoints are the http_req_duration series grouped by their `name` tag
+//     (the URL when the script gave no name) and `method` tag; their error
+//     rate is http_req_failed of the same name and method.
+//   - Per-interval chart series (Timeline) merge each interval's series of a
+//     metric once, then merge adjacent intervals into at most MaxPoints
+//     points. Merging histograms is exact, so a downsampled p(99) is the
+//     p(99) of every sample in its span.
+//
+// # Units
+//
+// Time metrics are milliseconds, data metrics bytes, rates of counters are
+// per second, a Rate metric's rate is a fraction 0..1. Timestamps in JSON and
+// CSV are RFC 3339 in UTC; chart x values are Unix seconds.
+//
+// # Concurrency
+//
+// A Report is read-only once New returns; its methods may run concurrently.
+// Nothing here starts goroutines.
+package runreport
