@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 	"github.com/loadline/loadline/cmd/internal/target"
 	"github.com/loadline/loadline/engine"
 	"github.com/loadline/loadline/engine/metrics"
+	"github.com/loadline/loadline/engine/results"
 )
 
 // metricOr is r.metric, or 0 when the metric is absent from the export (k6
@@ -198,53 +198,72 @@ export default function () { sleep(3); }
 			t.Errorf("wall time %v, want about 6 s", r.took)
 		}
 	})
-	// (b) samples the active VU count every second at t = k + 0.5 s from a
-	// second scenario, through load/execution's exec.instance.vusActive:
-	// the same counter the vus gauge samples at each flush (the sampler's own
-	// VU is subtracted).
+	// (b) reads the vus gauge from the results file (--out, 250 ms
+	// intervals: the engine samples the gauge at every flush). For second k
+	// the samples at k + 0.3 … k + 0.7 s from the run's start count, away
+	// from the ramp's steps at 0, 5, 10 and 15 s; the run's start is the
+	// results header's, a few ms before the scenario's.
 	for _, tc := range []struct {
 		name, rampDown string
-		want           string // vus at t = 0.5, 1.5, ..., 14.5 s
+		want           string // vus during second 0, 1, ..., 14
 	}{
 		{"b: default gracefulRampDown", "", "444444444444444"},
 		{"b: gracefulRampDown 0s", "gracefulRampDown: '0s',", "444440000044444"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			console := filepath.Join(t.TempDir(), "console.txt")
+			out := filepath.Join(t.TempDir(), "results.jsonl")
 			r := runScript(t, `
-import exec from 'load/execution';
 import { sleep } from 'load';
 export const options = {
   scenarios: {
     ramp: { executor: 'ramping-vus', gracefulStop: '0s', `+tc.rampDown+`
       stages: [{duration:'0s',target:4},{duration:'5s',target:4},{duration:'0s',target:0},{duration:'5s',target:0},{duration:'0s',target:4},{duration:'5s',target:4}] },
-    sampler: { executor: 'constant-arrival-rate', rate: 1, timeUnit: '1s', duration: '15s', startTime: '500ms', preAllocatedVUs: 2, exec: 'sample' },
   },
 };
 export default function () { sleep(30); }
-export function sample() { console.log('vus ' + exec.scenario.iterationInTest + ' ' + (exec.instance.vusActive - 1)); }
-`, "--console-output", console)
+`, "--out", out, "--interval", "250ms")
 			r.wantCode(t, 0)
-			b, err := os.ReadFile(console)
+			run, err := results.Read(out)
 			if err != nil {
 				t.Fatal(err)
 			}
-			series := make([]byte, 15)
-			for i := range series {
-				series[i] = '?'
-			}
-			for _, m := range regexp.MustCompile(`vus (\d+) (-?\d+)`).FindAllStringSubmatch(string(b), -1) {
-				k, _ := strconv.Atoi(m[1])
-				if k < len(series) && len(m[2]) == 1 {
-					series[k] = m[2][0]
+			vus := run.Registry.Lookup("vus")
+			series := []byte(strings.Repeat("?", len(tc.want)))
+			for _, iv := range run.Intervals {
+				for _, s := range iv.Snapshot.Series {
+					if s.Metric != vus || s.Sink.Count == 0 {
+						continue
+					}
+					at := time.Unix(0, s.Sink.Stamp).Sub(run.Header.Start).Seconds()
+					k, frac := int(at), at-math.Floor(at)
+					if k >= len(series) || frac < 0.3 || frac > 0.7 {
+						continue
+					}
+					v := byte('0' + min(int(s.Sink.Value), 9))
+					switch series[k] {
+					case '?':
+						series[k] = v
+					case v:
+					default:
+						series[k] = 'x' // two different values within one second's middle
+					}
 				}
 			}
 			if string(series) != tc.want {
-				t.Errorf("vus per second %s, want %s\nconsole:\n%s", series, tc.want, b)
+				t.Errorf("vus per second %s, want %s", series, tc.want)
 			}
 			if got := r.metric(t, "vus", "max"); got != 4 {
 				t.Errorf("vus gauge max %v, want 4", got)
+			}
+			// The interrupted iterations: 4 at the end, plus 4 cut at 5 s
+			// without a ramp-down grace period.
+			wantCut := int64(4)
+			if tc.rampDown != "" {
+				wantCut = 8
+			}
+			if got := scenarioLines(t, r.stdout)["ramp"]; got != (scenarioLine{0, wantCut, 0}) {
+				t.Errorf("ramp %+v, want 0 complete and %d interrupted", got, wantCut)
 			}
 		})
 	}
