@@ -160,43 +160,9 @@ func TestPageRendersInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	CheckRendered(t, res, rep)
-}
-
-// CheckRendered asserts what every rendered report must show: no errors or
-// console output, one drawn canvas per chart div, and threshold rows whose
-// verdicts are the report's.
-func CheckRendered(t *testing.T, res *browsertest.Result, rep *runreport.Report) {
-	t.Helper()
-	if len(res.Console) > 0 || len(res.Selfcheck.Errors) > 0 {
-		t.Errorf("console %q, errors %q; want none", res.Console, res.Selfcheck.Errors)
+	var want []browsertest.Verdict
+	for _, th := range rep.Thresholds {
+		want = append(want, browsertest.Verdict{Key: th.Key, Source: th.Source, Verdict: th.Verdict()})
 	}
-	divs := regexp.MustCompile(`<div class="chart" id="([a-z-]+)"`).FindAllStringSubmatch(res.DOM, -1)
-	if len(divs) == 0 || len(res.Selfcheck.Charts) != len(divs) {
-		t.Fatalf("self-check lists %d charts for %d chart divs: %+v", len(res.Selfcheck.Charts), len(divs), res.Selfcheck)
-	}
-	drawn := map[string]browsertest.Chart{}
-	for _, c := range res.Selfcheck.Charts {
-		drawn[c.ID] = c
-	}
-	for _, d := range divs {
-		c, ok := drawn[d[1]]
-		if !ok || !c.Canvas || c.Width <= 0 || c.Height <= 0 || c.Points <= 0 {
-			t.Errorf("chart %s: %+v, want it drawn on a non-empty canvas", d[1], c)
-		}
-	}
-	canvases := strings.Count(res.DOM, "<canvas")
-	if canvases < len(divs) {
-		t.Errorf("%d canvas elements for %d charts", canvases, len(divs))
-	}
-	rows := regexp.MustCompile(`<tr class="threshold" data-key="([^"]*)" data-source="([^"]*)" data-verdict="([^"]*)"`).FindAllStringSubmatch(res.DOM, -1)
-	if len(rows) != len(rep.Thresholds) {
-		t.Fatalf("%d threshold rows, want %d", len(rows), len(rep.Thresholds))
-	}
-	for i, th := range rep.Thresholds {
-		key := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(rows[i][2])
-		if rows[i][1] != th.Key || key != th.Source || rows[i][3] != th.Verdict() {
-			t.Errorf("threshold row %d: %q %q %q, want %q %q %q", i, rows[i][1], key, rows[i][3], th.Key, th.Source, th.Verdict())
-		}
-	}
+	browsertest.CheckReport(t, res, want)
 }

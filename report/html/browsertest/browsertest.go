@@ -1,7 +1,8 @@
 // Package browsertest loads a page in headless Chromium for tests of the
 // HTML report: it returns the DOM after the page's scripts ran, the page's
 // self-check (see package report/html) and every console message Chromium
-// logged, and takes screenshots.
+// logged, checks a rendered report (CheckReport), and takes screenshots.
+// It is a test helper, imported only by tests.
 //
 // Chromium is the Debian package `chromium` (installed by .ci/run). It runs
 // with a throw-away profile, no sandbox (tests run as root in containers),
@@ -22,6 +23,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"testing"
 )
 
 // Chart is one chart of the page's self-check.
@@ -157,4 +159,52 @@ func Screenshot(ctx context.Context, page, png string, width, height int) error 
 		return fmt.Errorf("browsertest: chromium wrote no screenshot: %w", err)
 	}
 	return nil
+}
+
+// Verdict is one threshold row the report must show.
+type Verdict struct {
+	Key, Source string
+	Verdict     string // "pass", "fail" or "no data"
+}
+
+var (
+	chartDiv     = regexp.MustCompile(`<div class="chart" id="([a-z-]+)"`)
+	thresholdRow = regexp.MustCompile(`<tr class="threshold" data-key="([^"]*)" data-source="([^"]*)" data-verdict="([^"]*)"`)
+)
+
+// CheckReport asserts what every rendered HTML report must show: no console
+// message and no error, every chart div drawn on a canvas of non-zero size,
+// and exactly the threshold rows of want, in order, with their verdicts.
+func CheckReport(t testing.TB, res *Result, want []Verdict) {
+	t.Helper()
+	if len(res.Console) > 0 || len(res.Selfcheck.Errors) > 0 {
+		t.Errorf("console %q, errors %q; want none", res.Console, res.Selfcheck.Errors)
+	}
+	divs := chartDiv.FindAllStringSubmatch(res.DOM, -1)
+	if len(divs) == 0 || len(res.Selfcheck.Charts) != len(divs) {
+		t.Fatalf("self-check lists %d charts for %d chart divs: %+v", len(res.Selfcheck.Charts), len(divs), res.Selfcheck)
+	}
+	drawn := map[string]Chart{}
+	for _, c := range res.Selfcheck.Charts {
+		drawn[c.ID] = c
+	}
+	for _, d := range divs {
+		c, ok := drawn[d[1]]
+		if !ok || !c.Canvas || c.Width <= 0 || c.Height <= 0 || c.Points <= 0 {
+			t.Errorf("chart %s: %+v, want it drawn on a non-empty canvas", d[1], c)
+		}
+	}
+	if n := strings.Count(res.DOM, "<canvas"); n < len(divs) {
+		t.Errorf("%d canvas elements for %d charts", n, len(divs))
+	}
+	rows := thresholdRow.FindAllStringSubmatch(res.DOM, -1)
+	if len(rows) != len(want) {
+		t.Fatalf("%d threshold rows, want %d (%+v)", len(rows), len(want), want)
+	}
+	for i, w := range want {
+		got := Verdict{Key: unescape(rows[i][1]), Source: unescape(rows[i][2]), Verdict: rows[i][3]}
+		if got != w {
+			t.Errorf("threshold row %d: %+v, want %+v", i, got, w)
+		}
+	}
 }
