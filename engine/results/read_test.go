@@ -3,6 +3,7 @@ package results
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -195,7 +196,7 @@ func FuzzDecode(f *testing.F) {
 	_ = zw.Close()
 	f.Add(gz.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
-		run, err := decode(bytes.NewReader(data), "fuzz")
+		run, err := decode(bytes.NewReader(data), "fuzz", nil)
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "results: ") {
 				t.Fatalf("error without the package prefix: %v", err)
@@ -207,4 +208,35 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("merging a run with itself: %v", err)
 		}
 	})
+}
+
+func TestScan(t *testing.T) {
+	path := writeBytes(t, "s.jsonl", sampleFile(t))
+	full, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []Interval
+	run, err := Scan(path, func(iv Interval) error { got = append(got, iv); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Intervals) != 0 || run.Summary == nil || run.Header.Format != FormatVersion {
+		t.Errorf("Scan's run: %d intervals kept, summary %v, format %d", len(run.Intervals), run.Summary, run.Header.Format)
+	}
+	if len(got) != len(full.Intervals) {
+		t.Fatalf("Scan handed %d intervals, Read kept %d", len(got), len(full.Intervals))
+	}
+	for i := range got {
+		a := got[i].Snapshot.Merge(run.Registry.Lookup("dur"), nil)
+		b := full.Intervals[i].Snapshot.Merge(full.Registry.Lookup("dur"), nil)
+		if !got[i].Start.Equal(full.Intervals[i].Start) || a.Count != b.Count || a.Percentile(99) != b.Percentile(99) {
+			t.Errorf("interval %d differs between Scan and Read", i)
+		}
+	}
+	stop := errors.New("enough")
+	calls := 0
+	if _, err := Scan(path, func(Interval) error { calls++; return stop }); err != stop || calls != 1 {
+		t.Errorf("fn's error: got %v after %d calls, want it unchanged after 1", err, calls)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -29,20 +30,35 @@ const maxLine = 64 << 20
 // ("results: r.jsonl:12: ..."). Summary is nil when the file has no summary
 // line.
 func Read(path string) (*Run, error) {
+	return Scan(path, nil)
+}
+
+// Scan reads a results file as Read does, but when fn is non-nil it hands
+// every interval to fn as soon as the interval's closing line is read and
+// does not keep it: memory stays that of one interval however long the run
+// (a 1-hour file of 20 endpoints at 1 s intervals holds ~0.8 GB of decoded
+// histograms, which Read keeps). The returned Run has everything but
+// Intervals: Header, Registry (the interval snapshots' metrics and tag
+// sets), Marks, Summary and Warnings. fn runs on the calling goroutine; the
+// Interval is fn's to keep. An error from fn stops the scan and is returned
+// unchanged. A nil fn is Read.
+func Scan(path string, fn func(Interval) error) (*Run, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("results: %w", err)
 	}
 	defer f.Close()
-	run, err := decode(f, path)
-	if err != nil {
-		return nil, err
-	}
-	return run, nil
+	return decode(f, path, fn)
 }
 
-// decode reads a results file from r; name is used in messages.
-func decode(r io.Reader, name string) (*Run, error) {
+// callbackError carries an error of Scan's fn through the decoder.
+type callbackError struct{ err error }
+
+func (e callbackError) Error() string { return e.err.Error() }
+
+// decode reads a results file from r; name is used in messages; fn as in
+// Scan.
+func decode(r io.Reader, name string, fn func(Interval) error) (*Run, error) {
 	br := bufio.NewReaderSize(r, 256<<10)
 	var src io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
@@ -57,6 +73,7 @@ func decode(r io.Reader, name string) (*Run, error) {
 		name: name,
 		run:  &Run{Registry: metrics.NewRegistry()},
 		defs: map[int]def{},
+		fn:   fn,
 	}
 	lr := bufio.NewReaderSize(src, 256<<10)
 	var truncatedStream bool
@@ -91,6 +108,10 @@ func decode(r io.Reader, name string) (*Run, error) {
 				continue
 			}
 			if perr := d.line(bytes.TrimSpace(line)); perr != nil {
+				var cb callbackError
+				if errors.As(perr, &cb) {
+					return nil, cb.err
+				}
 				if !complete && (err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF)) {
 					d.warnf("line %d is cut short (the run was killed while writing it?); skipped", d.lineNo)
 				} else {
@@ -145,6 +166,8 @@ type decoder struct {
 	rec            seriesRec
 	batch          []batchLine
 	parsed         []parsedSeries
+	fn             func(Interval) error // Scan's callback, or nil
+	lastStart      time.Time
 }
 
 // batchSize is how many series lines are parsed at once, in parallel.
@@ -371,11 +394,19 @@ func (d *decoder) interval(r *intervalRec) error {
 	if r.N != d.pendingRecords {
 		return fmt.Errorf("interval: says %d series but %d came before it", r.N, d.pendingRecords)
 	}
-	if n := len(d.run.Intervals); n > 0 && snap.Start.Before(d.run.Intervals[n-1].Start) {
+	if !d.lastStart.IsZero() && snap.Start.Before(d.lastStart) {
 		return fmt.Errorf("interval: starts before the previous interval")
 	}
+	d.lastStart = snap.Start
 	sortSnapshot(snap)
-	d.run.Intervals = append(d.run.Intervals, Interval{Start: snap.Start, End: snap.End, Snapshot: snap})
+	iv := Interval{Start: snap.Start, End: snap.End, Snapshot: snap}
 	d.pending, d.pendingRecords, d.pendingIdx = nil, 0, nil
+	if d.fn != nil {
+		if err := d.fn(iv); err != nil {
+			return callbackError{err}
+		}
+		return nil
+	}
+	d.run.Intervals = append(d.run.Intervals, iv)
 	return nil
 }

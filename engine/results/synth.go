@@ -27,9 +27,16 @@ import (
 // (connections are reused); http_req_duration is sending + waiting +
 // receiving.
 func Synthesize(path string, hours float64, rps, endpoints int, seed int64) error {
-	if hours <= 0 || rps <= 0 || endpoints <= 0 {
-		return fmt.Errorf("results: synthesize: hours (%g), rps (%d) and endpoints (%d) must be positive", hours, rps, endpoints)
+	return synthesize(path, hours, rps, endpoints, seed, time.Second)
+}
+
+// synthesize is Synthesize with intervals of every (rps × every requests
+// each).
+func synthesize(path string, hours float64, rps, endpoints int, seed int64, every time.Duration) error {
+	if hours <= 0 || rps <= 0 || endpoints <= 0 || every <= 0 {
+		return fmt.Errorf("results: synthesize: hours (%g), rps (%d), endpoints (%d) and the interval (%s) must be positive", hours, rps, endpoints, every)
 	}
+	perInterval := int(math.Round(float64(rps) * every.Seconds()))
 	reg := metrics.NewRegistry()
 	bi := metrics.RegisterBuiltin(reg)
 	rng := rand.New(rand.NewSource(seed))
@@ -56,9 +63,9 @@ func Synthesize(path string, hours float64, rps, endpoints int, seed int64) erro
 			ok:     tags("200", "true"),
 			fail:   tags("503", "false"),
 			median: 20 * math.Exp(rng.Float64()*1.4-0.7),
-			share:  rps / endpoints,
+			share:  perInterval / endpoints,
 		}
-		if i < rps%endpoints {
+		if i < perInterval%endpoints {
 			eps[i].share++
 		}
 	}
@@ -77,65 +84,79 @@ func Synthesize(path string, hours float64, rps, endpoints int, seed int64) erro
 		Options:     opts,
 		Labels:      map[string]string{"synthetic": "true"},
 		Host:        Host{Hostname: "synthetic", OS: "linux", Arch: "amd64", CPUs: 8, GoVersion: "go1.26"},
-		Interval:    time.Second,
+		Interval:    every,
 	}, WriterOptions{})
 	if err != nil {
 		return err
 	}
 	logn := func(median, sigma float64) float64 { return median * math.Exp(sigma*rng.NormFloat64()) }
-	intervals := int(math.Round(hours * 3600))
-	for k := 0; k < intervals; k++ {
-		t0 := start.Add(time.Duration(k) * time.Second)
-		snap := &metrics.Snapshot{Start: t0, End: t0.Add(time.Second)}
-		sinks := map[[2]uint32]*metrics.Series{}
-		add := func(m *metrics.Metric, t *metrics.TagSet, v float64) {
-			key := [2]uint32{m.ID, t.ID}
-			s := sinks[key]
-			if s == nil {
-				s = &metrics.Series{Metric: m, Tags: t, Sink: metrics.NewSink(m.Type)}
-				sinks[key] = s
-				snap.Series = append(snap.Series, s)
-			}
-			s.Sink.Add(v)
-		}
-		for _, ep := range eps {
-			for j := 0; j < ep.share; j++ {
-				failed := rng.Float64() < 0.001
-				tags := ep.ok
-				if failed {
-					tags = ep.fail
+	intervals := int(math.Round(hours * float64(time.Hour) / float64(every)))
+	// Generate one interval ahead of the writer, on another goroutine.
+	snaps := make(chan *metrics.Snapshot, 2)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(snaps)
+		for k := 0; k < intervals; k++ {
+			t0 := start.Add(time.Duration(k) * every)
+			snap := &metrics.Snapshot{Start: t0, End: t0.Add(every)}
+			sinks := map[[2]uint32]*metrics.Series{}
+			add := func(m *metrics.Metric, t *metrics.TagSet, v float64) {
+				key := [2]uint32{m.ID, t.ID}
+				s := sinks[key]
+				if s == nil {
+					s = &metrics.Series{Metric: m, Tags: t, Sink: metrics.NewSink(m.Type)}
+					sinks[key] = s
+					snap.Series = append(snap.Series, s)
 				}
-				sending, waiting, receiving := logn(0.03, 0.3), logn(ep.median, 0.4), logn(0.08, 0.5)
-				dur := sending + waiting + receiving
-				add(bi.HTTPReqs, tags, 1)
-				add(bi.HTTPReqFailed, tags, b2f(failed))
-				add(bi.HTTPReqDuration, tags, dur)
-				add(bi.HTTPReqBlocked, tags, logn(0.002, 0.5))
-				add(bi.HTTPReqConnecting, tags, 0)
-				add(bi.HTTPReqTLSHandshaking, tags, 0)
-				add(bi.HTTPReqSending, tags, sending)
-				add(bi.HTTPReqWaiting, tags, waiting)
-				add(bi.HTTPReqReceiving, tags, receiving)
-				add(bi.Iterations, scen, 1)
-				add(bi.IterationDuration, scen, dur+0.05)
-				add(bi.DataSent, scen, 120)
-				add(bi.DataReceived, scen, 850)
-				add(bi.Checks, check, b2f(!failed))
+				s.Sink.Add(v)
+			}
+			for _, ep := range eps {
+				for j := 0; j < ep.share; j++ {
+					failed := rng.Float64() < 0.001
+					tags := ep.ok
+					if failed {
+						tags = ep.fail
+					}
+					sending, waiting, receiving := logn(0.03, 0.3), logn(ep.median, 0.4), logn(0.08, 0.5)
+					dur := sending + waiting + receiving
+					add(bi.HTTPReqs, tags, 1)
+					add(bi.HTTPReqFailed, tags, b2f(failed))
+					add(bi.HTTPReqDuration, tags, dur)
+					add(bi.HTTPReqBlocked, tags, logn(0.002, 0.5))
+					add(bi.HTTPReqConnecting, tags, 0)
+					add(bi.HTTPReqTLSHandshaking, tags, 0)
+					add(bi.HTTPReqSending, tags, sending)
+					add(bi.HTTPReqWaiting, tags, waiting)
+					add(bi.HTTPReqReceiving, tags, receiving)
+					add(bi.Iterations, scen, 1)
+					add(bi.IterationDuration, scen, dur+0.05)
+					add(bi.DataSent, scen, 120)
+					add(bi.DataReceived, scen, 850)
+					add(bi.Checks, check, b2f(!failed))
+				}
+			}
+			add(bi.VUs, reg.Empty(), float64(vus))
+			add(bi.VUsMax, reg.Empty(), float64(vus))
+			sortSnapshot(snap)
+			select {
+			case snaps <- snap:
+			case <-stop:
+				return
 			}
 		}
-		add(bi.VUs, reg.Empty(), float64(vus))
-		add(bi.VUsMax, reg.Empty(), float64(vus))
-		sortSnapshot(snap)
+	}()
+	for snap := range snaps {
 		if err := w.WriteInterval(Interval{Start: snap.Start, End: snap.End, Snapshot: snap}); err != nil {
 			_ = w.Close(nil)
 			return err
 		}
 	}
-	end := start.Add(time.Duration(intervals) * time.Second)
+	end := start.Add(time.Duration(intervals) * every)
 	return w.Close(&Summary{
 		End:       end,
 		EndReason: "finished",
-		Scenarios: []ScenarioResult{{Name: "default", Executor: "constant-arrival-rate", Completed: int64(rps) * int64(intervals), OfferedRate: float64(rps)}},
+		Scenarios: []ScenarioResult{{Name: "default", Executor: "constant-arrival-rate", Completed: int64(perInterval) * int64(intervals), OfferedRate: float64(rps)}},
 	})
 }
 

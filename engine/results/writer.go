@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -41,6 +43,7 @@ type Writer struct {
 	perMetric map[string]*metricSeries
 	warned    map[string]bool // offending tag keys already warned about
 	nextID    int
+	pend      []pendingSeries
 	err       error // the first write error; every later call returns it
 	closed    bool
 }
@@ -169,10 +172,9 @@ func (w *Writer) WriteInterval(iv Interval) error {
 		series = iv.Snapshot.Series
 	}
 	t0, t1 := unixMicro(iv.Start), unixMicro(iv.End)
-	// Series folded into a metric's overflow series in this interval.
+	// Resolve ids (writing defs) and fold overflowing tag sets, in order.
+	w.pend = w.pend[:0]
 	var overflow map[int]*metrics.Sink
-	var overflowOrder []int
-	n := 0
 	for _, ser := range series {
 		if ser == nil || ser.Sink == nil || ser.Sink.Count == 0 {
 			continue
@@ -181,42 +183,78 @@ func (w *Writer) WriteInterval(iv Interval) error {
 		if err != nil {
 			return err
 		}
-		if over {
-			if overflow == nil {
-				overflow = make(map[int]*metrics.Sink)
-			}
-			s, ok := overflow[id]
-			if !ok {
-				s = metrics.NewSink(ser.Metric.Type)
-				overflow[id] = s
-				overflowOrder = append(overflowOrder, id)
-			}
-			s.Merge(ser.Sink)
+		if !over {
+			w.pend = append(w.pend, pendingSeries{id: id, sink: ser.Sink})
 			continue
 		}
-		if err := w.writeSeries(t0, t1, id, ser.Sink); err != nil {
+		if overflow == nil {
+			overflow = make(map[int]*metrics.Sink)
+		}
+		s, ok := overflow[id]
+		if !ok {
+			s = metrics.NewSink(ser.Metric.Type)
+			overflow[id] = s
+			w.pend = append(w.pend, pendingSeries{id: id, sink: s})
+		}
+		s.Merge(ser.Sink)
+	}
+	// Encode (histograms are most of the work) on every CPU, then write in
+	// order.
+	if err := w.encodePending(t0, t1); err != nil {
+		return w.fail(err)
+	}
+	for i := range w.pend {
+		if err := w.record(&w.pend[i].rec); err != nil {
 			return err
 		}
-		n++
 	}
-	for _, id := range overflowOrder {
-		if err := w.writeSeries(t0, t1, id, overflow[id]); err != nil {
-			return err
-		}
-		n++
-	}
+	n := len(w.pend)
+	clear(w.pend) // keep no reference to the caller's sinks
 	if err := w.record(intervalRec{Type: recInterval, T0: t0, T1: t1, N: n}); err != nil {
 		return err
 	}
 	return w.flush()
 }
 
-func (w *Writer) writeSeries(t0, t1 int64, id int, s *metrics.Sink) error {
-	r := seriesRec{Type: recSeries, T0: t0, T1: t1, ID: id}
-	if err := encodeSink(&r, s); err != nil {
-		return w.fail(err)
+// pendingSeries is one series line of the interval being written.
+type pendingSeries struct {
+	id   int
+	sink *metrics.Sink
+	rec  seriesRec
+	err  error
+}
+
+// encodePending fills the records of w.pend, in parallel when there are
+// enough trends to be worth it.
+func (w *Writer) encodePending(t0, t1 int64) error {
+	n := len(w.pend)
+	enc := func(i int) {
+		p := &w.pend[i]
+		p.rec = seriesRec{Type: recSeries, T0: t0, T1: t1, ID: p.id}
+		p.err = encodeSink(&p.rec, p.sink)
 	}
-	return w.record(&r)
+	workers := min(runtime.GOMAXPROCS(0), n/32)
+	if workers <= 1 {
+		for i := range n {
+			enc(i)
+		}
+	} else {
+		var wg sync.WaitGroup
+		for k := range workers {
+			wg.Go(func() {
+				for i := k; i < n; i += workers {
+					enc(i)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	for i := range w.pend {
+		if err := w.pend[i].err; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // seriesID returns the def id of ser, writing its def line when new; over
