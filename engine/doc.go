@@ -33,11 +33,14 @@
 // start time is computed from the scenario's start as an absolute offset,
 // never by accumulating sleeps, so schedules do not drift.
 // Arrival-rate schedulers wait for a start on a runtime timer until 1.5 ms
-// before it, then in nanosleep(2) on Linux: Go's timers can wake up to 1 ms
-// late in an idle process, which at 1,000 starts/s would be a whole gap of
-// schedule_lag; the kernel's timer wakes within about 0.1 ms without
-// spinning a CPU (see waitUntil). Under a fake clock (testing/synctest) and
-// on other systems the runtime timer alone is used.
+// before it, then, on Linux, on a timerfd(2) read through the netpoller and
+// raced against a read deadline: Go's timers can wake up to 1 ms late in an
+// idle process (the netpoller waits in whole milliseconds), which at 1,000
+// starts/s would be a whole gap of schedule_lag; the kernel's timer wakes
+// the idle netpoller within tens of µs, and in a busy process the deadline
+// (a runtime timer, checked on every scheduling round) wins. No CPU spins
+// and no thread sleeps holding a P (see waitUntil). Under a fake clock
+// (testing/synctest) and on other systems the runtime timer alone is used.
 //
 // # Boundary rule
 //

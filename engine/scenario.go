@@ -457,7 +457,12 @@ func (x *execution) runArrivals() {
 		}
 	}
 	due := func(k int64) time.Time { return x.start.Add(r.rate.At(e.share.Global(k))) }
-	fine := fineClock() // sub-millisecond waits (see waitUntil)
+	var fine *fineTimer // sub-millisecond waits (see waitUntil)
+	if fineClock() {
+		if fine = newFineTimer(); fine != nil {
+			defer fine.Close()
+		}
+	}
 	// dropDue counts starts k, k+1, ... that came due inside the window but
 	// were never handled (the window closed, or Stop came, while the
 	// scheduler was behind or a queued start waited), so that started +

@@ -4,9 +4,15 @@ package engine
 
 import "time"
 
-// fineClock reports false: fineSleep is no finer than a runtime timer here.
+// fineClock reports false: there is no finer timer than the runtime's here.
 func fineClock() bool { return false }
 
-// fineSleep sleeps for d with the runtime's timer: on systems other than
-// Linux there is no portable finer sleep in the standard library.
-func fineSleep(d time.Duration) { time.Sleep(d) }
+// fineTimer is not available on this system; newFineTimer returns nil.
+type fineTimer struct{}
+
+func newFineTimer() *fineTimer { return nil }
+
+func (t *fineTimer) sleepUntil(at time.Time) { time.Sleep(time.Until(at)) }
+
+// Close does nothing.
+func (t *fineTimer) Close() error { return nil }

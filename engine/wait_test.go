@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// TestFineClock: the fine sleep is used on the real clock (on Linux) and
+// TestFineClock: the fine timer is used on the real clock (on Linux) and
 // never under testing/synctest's fake clock, where a real nanosleep would
 // not advance time.
 func TestFineClock(t *testing.T) {
@@ -45,8 +45,14 @@ func TestWaitUntil(t *testing.T) {
 		{"coarse, ctx cancelled", cancelled, nil, time.Hour, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			var ft *fineTimer
+			if tc.fine {
+				if ft = newFineTimer(); ft != nil {
+					defer ft.Close()
+				}
+			}
 			at := time.Now().Add(tc.in)
-			got := waitUntil(tc.ctx, tc.stop, at, tc.fine)
+			got := waitUntil(tc.ctx, tc.stop, at, ft)
 			if got != tc.want {
 				t.Fatalf("waitUntil = %v, want %v", got, tc.want)
 			}
@@ -56,5 +62,27 @@ func TestWaitUntil(t *testing.T) {
 				t.Fatalf("waitUntil returned %v before the due time", time.Until(at))
 			}
 		})
+	}
+}
+
+// TestFineTimerNeverEarly: back-to-back waits of 0 to 1.5 ms on one
+// fineTimer (as the scheduler does at high rates) never return before their
+// due time, whether the timerfd or the deadline ended the previous wait.
+func TestFineTimerNeverEarly(t *testing.T) {
+	ft := newFineTimer()
+	if ft == nil {
+		if runtime.GOOS == "linux" {
+			t.Fatal("newFineTimer() = nil on Linux")
+		}
+		ft = &fineTimer{}
+	} else {
+		defer ft.Close()
+	}
+	for i := range 200 {
+		at := time.Now().Add(time.Duration(i%16) * 100 * time.Microsecond)
+		ft.sleepUntil(at)
+		if early := time.Until(at); early > 0 {
+			t.Fatalf("wait %d returned %v early", i, early)
+		}
 	}
 }
