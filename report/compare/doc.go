@@ -56,6 +56,17 @@
 // side has fewer than Options.MinIntervals intervals with samples; "no
 // change" otherwise.
 //
+// # What the statistics cannot see
+//
+// Intervals are treated as exchangeable draws within each run. A difference
+// between the runs' conditions (a busier machine, a noisy neighbour, a
+// different runner type, a cold cache) is a real difference in what was
+// measured, and shows as a change: compare runs recorded on the same kind of
+// machine, under the same other load. Stalls of the load generator's
+// machine (CPU starvation) widen the bootstrap interval of the tail
+// percentiles, which then reads "inconclusive" rather than a verdict; that is
+// the honest answer when the machine, not the service, made the p(99).
+//
 // # The gate
 //
 // Result.Regressed is the gate: without rules, any "regression" row; with
