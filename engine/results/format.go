@@ -178,11 +178,7 @@ func encodeSink(r *seriesRec, s *metrics.Sink) error {
 		if h == nil {
 			h = metrics.NewHistogram()
 		}
-		b, err := h.Encode()
-		if err != nil {
-			return err
-		}
-		r.Hist = string(b)
+		r.Hist = encodeHistogram(h) // = h.Encode(), with pooled compressors
 	default:
 		return fmt.Errorf("results: unknown metric type %d", s.Type)
 	}
@@ -223,7 +219,7 @@ func decodeSink(t metrics.Type, r *seriesRec, h *metrics.Histogram) (*metrics.Si
 		}
 		if h == nil {
 			var err error
-			if h, err = metrics.DecodeHistogram([]byte(r.Hist)); err != nil {
+			if h, err = decodeHistogram(r.Hist); err != nil {
 				return nil, err
 			}
 		}

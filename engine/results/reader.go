@@ -210,7 +210,7 @@ func (d *decoder) flushBatch() error {
 					continue
 				}
 				if p.rec.Hist != "" {
-					p.hist, p.err = metrics.DecodeHistogram([]byte(p.rec.Hist))
+					p.hist, p.err = decodeHistogram(p.rec.Hist)
 				}
 			}
 		})
