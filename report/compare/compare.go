@@ -352,9 +352,12 @@ func defaultStats(s *spec) {
 // significant (the rule's bound replaces the practical floor).
 func evalRule(rr *RuleResult, opts Options) {
 	r, row := rr.Rule, rr.Row
-	if row == nil || row.NCurrent == 0 || (r.Kind != Level && row.NBaseline == 0) {
-		rr.Failed = true
-		rr.Message = "no data: the series has no samples in " + map[bool]string{true: "the current run", false: "the baseline"}[row == nil || row.NCurrent == 0]
+	switch {
+	case row == nil || row.NCurrent == 0:
+		rr.Failed, rr.Message = true, "no data: the series has no samples in the current run"
+		return
+	case r.Kind != Level && row.NBaseline == 0:
+		rr.Failed, rr.Message = true, "no data: the series has no samples in the baseline"
 		return
 	}
 	holds := r.holds(row)
@@ -428,7 +431,7 @@ func compareSeries(s *spec, b, c *sideData, opts Options, rng *rand.Rand) []Row 
 	var est estimator
 	switch s.typ {
 	case metrics.Trend:
-		est = newTrendEstimator(s.stats, b, c)
+		est = newTrendEstimator(b, c)
 	case metrics.Rate:
 		est = rateEstimator{}
 	default:

@@ -182,7 +182,7 @@ func TestTrendEstimator_AllIntervalsEqualsMergedPercentile(t *testing.T) {
 	run := makeRun(t, runSpec{intervals: 12, perIv: 57, names: []string{"a"}, lat: normalLat(40), seed: 9})
 	s := &spec{metric: "http_req_duration", typ: metrics.Trend, time: true, stats: []string{"p(50)", "p(95)", "p(99)", "p(0)", "p(100)", "avg"}}
 	d := extract(run, s)
-	e := newTrendEstimator(s.stats, d, d)
+	e := newTrendEstimator(d, d)
 	idx := d.used(false)
 	out := make([]float64, len(s.stats))
 	e.pooled(d, 0, idx, s.stats, out)

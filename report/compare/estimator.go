@@ -69,7 +69,7 @@ type bucketCount struct {
 	count int64
 }
 
-func newTrendEstimator(_ []string, b, c *sideData) *trendEstimator {
+func newTrendEstimator(b, c *sideData) *trendEstimator {
 	e := &trendEstimator{}
 	seen := map[float64]bool{}
 	for _, d := range []*sideData{b, c} {
