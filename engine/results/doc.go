@@ -107,9 +107,12 @@
 // # Size
 //
 // Trend histograms dominate. A histogram of a few hundred latency samples
-// spread over ±1 σ of a log-normal costs 3–4 bits per sample at the
-// information limit of 3-digit buckets, and about twice that in the
-// standard encoding, so the size depends on the spread and on samples per
-// series per interval. Measured with Synthesize (BenchmarkWriteHour, make
-// bench-results): see the README of engine/results' benchmark target.
+// spread over a log-normal costs 3–4 bits per sample at the information
+// limit of 3-digit buckets and about twice that in the standard encoding,
+// so the size grows with the spread and shrinks as more samples share a
+// series and interval. Measured with Synthesize (BenchmarkWriteHour, `make
+// bench-results`): one hour at 10,000 requests/s over 20 endpoints
+// (log-normal latencies, σ 0.4; 9 HTTP metrics per endpoint, 0.1% failures
+// as their own tag sets) is 116 MB gzipped at 1 s intervals and 43 MB at
+// 5 s intervals (--interval 5s). The def lines, ids and t0/t1 cost under 3%.
 package results
