@@ -198,3 +198,61 @@ func TestCapacity_CommandLineErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestCapacity_VUStaircase runs the closed-model preset (3 steps of 2, 4
+// and 6 VUs, 1 s ramp + 2 s hold each) and checks that each step is marked
+// with its VU count, that the measured mean of active VUs matches it, and
+// that the saturation signal says it does not apply.
+func TestCapacity_VUStaircase(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "vus.js")
+	if err := os.WriteFile(script, []byte(`
+import http from 'k6/http';
+import { sleep } from 'k6';
+export default function () { http.get(__ENV.TARGET + '/fast'); sleep(0.01); }
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "vus.jsonl")
+	r := runLoad(t, 60*time.Second, "run", "-q", "--no-summary", "--out", out, "--capacity-steps", "3",
+		"--capacity-executor", "vus", "--capacity-max-vus", "6", "--step-duration", "2s", script)
+	r.wantCode(t, 0)
+	jsonOut := filepath.Join(dir, "vus.json")
+	c := runLoad(t, 30*time.Second, "capacity", "-q", out, "--slo", "errors<1%", "--json", jsonOut)
+	c.wantCode(t, 0)
+	b, err := os.ReadFile(jsonOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Steps []struct {
+			TargetVUs  float64 `json:"target_vus"`
+			Offered    float64 `json:"offered_rps"`
+			VUs        float64 `json:"concurrency_vus"`
+			Throughput float64 `json:"throughput_rps"`
+		} `json:"steps"`
+		Knee struct {
+			Signals []struct {
+				Name   string `json:"name"`
+				Found  bool   `json:"found"`
+				Detail string `json:"detail"`
+			} `json:"signals"`
+		} `json:"knee"`
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Steps) != 3 {
+		t.Fatalf("%d steps, want 3:\n%s", len(rep.Steps), b)
+	}
+	for i, st := range rep.Steps {
+		want := float64(2 * (i + 1))
+		if st.TargetVUs != want || st.Offered != 0 || math.Abs(st.VUs-want) > 0.5 || st.Throughput <= 0 {
+			t.Errorf("step %d: target %g VUs, offered %g, mean active %g, %g/s; want %g VUs, no offered rate, active ≈ target, some throughput",
+				i+1, st.TargetVUs, st.Offered, st.VUs, st.Throughput, want)
+		}
+	}
+	if s := rep.Knee.Signals[1]; s.Name != "saturation" || s.Found || !strings.Contains(s.Detail, "no step has an offered rate") {
+		t.Errorf("saturation signal %+v, want not applicable", s)
+	}
+}

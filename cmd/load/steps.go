@@ -77,6 +77,9 @@ func (c *capacityFlags) staircase(fs flagSet) (*staircase, error) {
 			return nil, fmt.Errorf("--%s and --capacity-steps both set the scenarios; give one", n)
 		}
 	}
+	if !fs.Changed("out") {
+		return nil, errors.New("--capacity-steps needs --out FILE: the step marks that 'load capacity' measures go to the results file")
+	}
 	if c.steps < 1 || c.steps > 1000 {
 		return nil, fmt.Errorf("--capacity-steps %d: want 1 to 1000 steps", c.steps)
 	}

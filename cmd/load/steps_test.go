@@ -8,11 +8,14 @@ import (
 	"github.com/spf13/pflag"
 )
 
-func parseStaircase(t *testing.T, args ...string) (*staircase, error) {
+func parseStaircase(t *testing.T, withOut bool, args ...string) (*staircase, error) {
 	t.Helper()
 	f := &runFlags{}
 	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
 	f.register(fs)
+	if withOut {
+		args = append([]string{"--out", "r.jsonl"}, args...)
+	}
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
@@ -29,6 +32,7 @@ func TestStaircase(t *testing.T) {
 		wantHold  time.Duration
 		wantMax   int64
 		wantErr   string
+		noOut     bool
 	}{
 		{name: "no preset", args: nil},
 		// 8 steps from 1200/8 = 150/s to 1200/s; ramp 4s/10 rounds to 1s.
@@ -41,6 +45,7 @@ func TestStaircase(t *testing.T) {
 			wantRates: []float64{50, 100}, wantRamp: 2 * time.Second, wantHold: 5 * time.Second, wantMax: 7},
 		{name: "vus staircase", args: []string{"--capacity-steps", "4", "--capacity-executor", "vus", "--capacity-max-vus", "20", "--step-duration", "2s"},
 			wantVUs: []int64{5, 10, 15, 20}, wantRamp: time.Second, wantHold: 2 * time.Second, wantMax: 20},
+		{name: "without --out", noOut: true, args: []string{"--capacity-steps", "4", "--capacity-max-rate", "10"}, wantErr: "needs --out FILE"},
 		{name: "missing rate", args: []string{"--capacity-steps", "4"}, wantErr: "--capacity-max-rate"},
 		{name: "rate without steps", args: []string{"--capacity-max-rate", "4"}, wantErr: "needs --capacity-steps"},
 		{name: "with --vus", args: []string{"--capacity-steps", "4", "--capacity-max-rate", "10", "--vus", "3"}, wantErr: "--vus and --capacity-steps"},
@@ -51,7 +56,7 @@ func TestStaircase(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := parseStaircase(t, tc.args...)
+			s, err := parseStaircase(t, !tc.noOut, tc.args...)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)

@@ -106,7 +106,7 @@ func Measure(run *results.Run, source string) ([]Step, error) {
 				st.OfferedRPS += sc.OfferedRate
 			}
 		}
-		measureIntervals(&st, run, run.Intervals)
+		measureIntervals(&st, run, run.Intervals, time.Time{})
 		return []Step{st}, nil
 	}
 	tol := run.Header.Interval / 10
@@ -131,28 +131,41 @@ func Measure(run *results.Run, source string) ([]Step, error) {
 			return nil, fmt.Errorf("capacity: %s: mark %q (%s to %s) holds no whole interval; make steps longer than two intervals",
 				source, m.Name, m.Start.Format(time.RFC3339Nano), m.End.Format(time.RFC3339Nano))
 		}
-		measureIntervals(&st, run, in)
+		measureIntervals(&st, run, in, m.End.Add(-tol/10))
 		steps = append(steps, st)
 	}
 	return steps, nil
 }
 
-// measureIntervals fills st's measurements from the merge of ivs.
-func measureIntervals(st *Step, run *results.Run, ivs []results.Interval) {
+// measureIntervals fills st's measurements from the merge of ivs; vus
+// gauge samples taken at or after sampleBy are left out of the mean.
+func measureIntervals(st *Step, run *results.Run, ivs []results.Interval, sampleBy time.Time) {
 	snap := &metrics.Snapshot{}
 	var window time.Duration
-	var vusSum float64
-	var vusN int
+	// The vus gauge is sampled once per interval, at its end. Its mean is
+	// weighted by interval length and leaves out samples taken at or after
+	// the end of the step (sampleBy; zero: none left out): at the end of a
+	// run's last step the VUs are already stopping. With no sample left,
+	// all count.
+	var vusSum, vusW, allSum, allW float64
 	vusM := run.Registry.Lookup("vus")
 	for _, iv := range ivs {
 		snap.MergeFrom(iv.Snapshot)
 		window += iv.End.Sub(iv.Start)
 		if vusM != nil {
 			if s := iv.Snapshot.Merge(vusM, nil); s != nil && s.Count > 0 {
-				vusSum += s.Value
-				vusN++
+				d := iv.End.Sub(iv.Start).Seconds()
+				allSum += s.Value * d
+				allW += d
+				if sampleBy.IsZero() || iv.End.Before(sampleBy) {
+					vusSum += s.Value * d
+					vusW += d
+				}
 			}
 		}
+	}
+	if vusW == 0 {
+		vusSum, vusW = allSum, allW
 	}
 	st.WindowSeconds = window.Seconds()
 	merge := func(name string) *metrics.Sink {
@@ -183,8 +196,8 @@ func measureIntervals(st *Step, run *results.Run, ivs []results.Interval) {
 			P95: lat.Percentile(95), P99: lat.Percentile(99), Max: lat.Max}
 	}
 	st.ConcurrencyLaw = st.ThroughputRPS * st.LatencyMS.Mean / 1000
-	if vusN > 0 {
-		st.ConcurrencyVUs = vusSum / float64(vusN)
+	if vusW > 0 {
+		st.ConcurrencyVUs = vusSum / vusW
 	}
 	if st.OfferedRPS > 0 {
 		st.AchievedRatio = st.IterationsPerS / st.OfferedRPS
