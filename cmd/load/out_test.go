@@ -254,3 +254,55 @@ func TestOut_FlagErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestOut_SummaryOnAbortAndError: test.abort(), abortOnFail and a throwing
+// setup() still close the file with a summary carrying the exit code, and
+// what was measured before is in it.
+func TestOut_SummaryOnAbortAndError(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		code      int
+		reason    string
+		reqs      bool // http_reqs were measured before the end
+	}{
+		{"test.abort", `
+import http from 'load/http';
+import exec from 'load/execution';
+export const options = { vus: 1, iterations: 50 };
+export default function () { http.get(__ENV.TARGET + '/fast'); if (exec.scenario.iterationInTest === 4) exec.test.abort('enough'); }
+`, exitScriptAborted, "aborted: enough", true},
+		{"abortOnFail", `
+import http from 'load/http';
+import { sleep } from 'load';
+export const options = { vus: 1, duration: '20s', thresholds: { http_reqs: [{ threshold: 'count<3', abortOnFail: true }] } };
+export default function () { http.get(__ENV.TARGET + '/fast'); sleep(0.02); }
+`, exitThresholdsFailed, "threshold abortOnFail", true},
+		{"setup throws", `
+import http from 'load/http';
+export function setup() { http.get(__ENV.TARGET + '/fast'); throw new Error('no fixtures'); }
+export default function () {}
+`, exitScriptException, "error: ", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "r.jsonl")
+			dir := t.TempDir()
+			script := filepath.Join(dir, "s.js")
+			if err := os.WriteFile(script, []byte(tc.src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := runLoad(t, 60*time.Second, "run", "-q", "--out", out, "--interval", "100ms", script)
+			r.wantCode(t, tc.code)
+			run, err := results.Read(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := run.Summary
+			if s == nil || s.ExitCode != tc.code || !strings.HasPrefix(s.EndReason, tc.reason) {
+				t.Fatalf("summary %+v, want exit code %d and end reason %q", s, tc.code, tc.reason)
+			}
+			if m := run.Registry.Lookup("http_reqs"); tc.reqs && (m == nil || run.Totals().Merge(m, nil) == nil) {
+				t.Error("the requests made before the end are not in the file")
+			}
+		})
+	}
+}
