@@ -78,7 +78,7 @@ func (c *cli) report(f *reportFlags, paths []string) error {
 			return errorf(exitGenericError, "report: merging %d results files: %v (merge only files of the same test)", len(runs), err)
 		}
 	}
-	rep, err := runreport.New(run, runreport.Options{Sources: paths, AllMetrics: f.json != ""})
+	rep, err := runreport.New(run, runreport.Options{Sources: paths, Merged: len(runs) > 1, AllMetrics: f.json != ""})
 	if err != nil {
 		return errorf(exitGenericError, "report: %v", err)
 	}

@@ -7,7 +7,8 @@
 // # Entry point
 //
 // New(run, opts) builds a Report once: the run's facts, the threshold
-// verdicts, the checks, the per-endpoint table and per-metric totals. Then
+// verdicts, the checks, the per-endpoint table and, with
+// Options.AllMetrics, per-metric totals. Then
 // WriteMarkdown, WriteJSON and WriteCSV render it, and Timeline and Spectrum
 // give the series the HTML charts draw.
 //
@@ -18,8 +19,9 @@
 //     all samples (engine/metrics' one rule), never an average of
 //     percentiles.
 //   - Thresholds: a single finished run reports the verdicts recorded in its
-//     summary record, exactly as the live run printed them. A merged run (or
-//     one without a summary record, after a crash) re-evaluates the
+//     summary record, exactly as the live run printed them. A merged run
+//     (Options.Merged), or one without a summary record (after a crash),
+//     re-evaluates the
 //     thresholds of its resolved options on the merged totals with
 //     engine/threshold, at the run's duration.
 //   - Endpoints are the http_req_duration series grouped by their `name` tag
@@ -38,6 +40,9 @@
 //
 // # Concurrency
 //
-// A Report is read-only once New returns; its methods may run concurrently.
-// Nothing here starts goroutines.
+// New spreads its one pass over the intervals across GOMAXPROCS goroutines
+// and waits for them; each owns a contiguous range of timeline points and
+// its own partial totals, merged at the end, so nothing is shared while
+// they run. A Report is read-only once New returns; its methods may run
+// concurrently and start no goroutines.
 package runreport

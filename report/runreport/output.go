@@ -122,7 +122,7 @@ func (r *Report) FactRows() [][2]string {
 	return rows
 }
 
-// CheckLabel returns a check's name with its group path ("::g1::g2 › name").
+// Label returns a check's name with its group path ("::g1::g2 › name").
 func (c Check) Label() string {
 	if c.Group == "" {
 		return c.Name

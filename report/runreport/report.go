@@ -31,6 +31,10 @@ type Options struct {
 	// Sources are the results files the run was read from, shown in the
 	// facts. Optional.
 	Sources []string
+	// Merged says the run is a merge of several files (results.Merge):
+	// the thresholds are then re-evaluated on the merged totals rather than
+	// read from the (first file's) summary record.
+	Merged bool
 	// MaxPoints caps the points of each Timeline series (default 1,000):
 	// adjacent intervals are merged until the count fits.
 	MaxPoints int
@@ -178,7 +182,7 @@ func New(run *results.Run, opts Options) (*Report, error) {
 	r.totals, r.points = accumulate(run, r.merged, need)
 	r.Facts = facts(run, opts.Sources)
 	r.Warnings = append([]string(nil), run.Warnings...)
-	th, err := r.thresholds(len(opts.Sources) > 1)
+	th, err := r.thresholds(opts.Merged)
 	if err != nil {
 		return nil, err
 	}

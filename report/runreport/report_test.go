@@ -116,19 +116,19 @@ func TestThresholdVerdicts(t *testing.T) {
 	}
 	tests := []struct {
 		name    string
-		sources []string
+		merged  bool
 		summary bool
 		want    map[string]string // key+source -> verdict
 	}{
-		{"single finished run keeps the recorded verdicts", []string{"r.jsonl"}, true,
+		{"single finished run keeps the recorded verdicts", false, true,
 			map[string]string{"http_req_failed rate<0.01": "fail"}},
-		{"merged runs re-evaluate on the merged totals", []string{"a.jsonl", "b.jsonl"}, true,
+		{"merged runs re-evaluate on the merged totals", true, true,
 			map[string]string{
 				"http_req_duration p(95)<100": "fail", "http_req_duration{name:/a} p(95)<100": "pass",
 				"http_req_duration{name:/a} max<5": "fail", "http_req_failed rate<0.2": "pass",
 				"checks{check:nothing} rate>0.9": "no data",
 			}},
-		{"a run without summary re-evaluates", nil, false,
+		{"a run without summary re-evaluates", false, false,
 			map[string]string{
 				"http_req_duration p(95)<100": "fail", "http_req_duration{name:/a} p(95)<100": "pass",
 				"http_req_duration{name:/a} max<5": "fail", "http_req_failed rate<0.2": "pass",
@@ -142,7 +142,7 @@ func TestThresholdVerdicts(t *testing.T) {
 			if tt.summary {
 				run = b.finish(recorded...)
 			}
-			rep, err := New(run, Options{Sources: tt.sources})
+			rep, err := New(run, Options{Merged: tt.merged})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -504,5 +504,37 @@ func TestTotalsMatchRunTotals(t *testing.T) {
 				t.Errorf("without AllMetrics: %d metric totals and %d of %d series", len(rep.Metrics), len(rep.totals.Series), len(want.Series))
 			}
 		})
+	}
+}
+
+// TestEmptyRun: a run killed before its first interval still reports.
+func TestEmptyRun(t *testing.T) {
+	b := newRunBuilder(t, map[string][]string{"http_req_duration": {"p(95)<100"}})
+	rep, err := New(b.run, Options{AllMetrics: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Endpoints) != 0 || len(rep.Metrics) != 0 || rep.Facts.Finished || rep.Facts.DurationS != 0 {
+		t.Errorf("report of an empty run: %+v", rep)
+	}
+	if len(rep.Thresholds) != 1 || rep.Thresholds[0].Verdict() != "no data" || rep.Passed() {
+		t.Errorf("thresholds %+v, want one with no data", rep.Thresholds)
+	}
+	if tl := rep.Timeline(); len(tl.T) != 0 || tl.Latency != nil {
+		t.Errorf("timeline %+v, want empty", tl)
+	}
+	if sp := rep.Spectrum(5); sp != nil {
+		t.Errorf("spectrum %+v, want nil", sp)
+	}
+	var buf bytes.Buffer
+	for name, w := range map[string]func(*bytes.Buffer) error{
+		"markdown": func(b *bytes.Buffer) error { return rep.WriteMarkdown(b) },
+		"json":     func(b *bytes.Buffer) error { return rep.WriteJSON(b) },
+		"csv":      func(b *bytes.Buffer) error { return rep.WriteCSV(b) },
+	} {
+		buf.Reset()
+		if err := w(&buf); err != nil || buf.Len() == 0 {
+			t.Errorf("%s: %v, %d bytes", name, err, buf.Len())
+		}
 	}
 }

@@ -1,6 +1,6 @@
 // Loadline HTML report: draws the charts from the embedded DATA with uPlot,
 // then writes a self-check (chart canvas sizes, errors met) into
-// <pre id="selfcheck"> for the headless-browser test.
+// the hidden "selfcheck" element for the headless-browser test.
 (function () {
   "use strict";
   var D = window.LOADLINE_DATA;
