@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -199,16 +200,18 @@ export default function () { sleep(3); }
 		}
 	})
 	// (b) reads the vus gauge from the results file (--out, 250 ms
-	// intervals: the engine samples the gauge at every flush). For second k
-	// the samples at k + 0.3 … k + 0.7 s from the run's start count, away
-	// from the ramp's steps at 0, 5, 10 and 15 s; the run's start is the
-	// results header's, a few ms before the scenario's.
+	// intervals: the engine samples the gauge at every flush). Times are
+	// from the results header's start, which precedes the scenario's by the
+	// script's load and VU initialisation (ms on an idle machine, more on a
+	// busy one), so only the seconds at least 0.5 s away from the ramp's
+	// steps at 5, 10 and 15 s are checked: 1-3, 6-8 and 11-13, every sample
+	// in each.
 	for _, tc := range []struct {
 		name, rampDown string
-		want           string // vus during second 0, 1, ..., 14
+		want           string // vus during second 0, 1, ..., 14 ('.': not checked)
 	}{
-		{"b: default gracefulRampDown", "", "444444444444444"},
-		{"b: gracefulRampDown 0s", "gracefulRampDown: '0s',", "444440000044444"},
+		{"b: default gracefulRampDown", "", ".444..444..444."},
+		{"b: gracefulRampDown 0s", "gracefulRampDown: '0s',", ".444..000..444."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -229,29 +232,36 @@ export default function () { sleep(30); }
 				t.Fatal(err)
 			}
 			vus := run.Registry.Lookup("vus")
-			series := []byte(strings.Repeat("?", len(tc.want)))
+			series := []byte(strings.Repeat(".", len(tc.want)))
+			sampled := 0
 			for _, iv := range run.Intervals {
 				for _, s := range iv.Snapshot.Series {
 					if s.Metric != vus || s.Sink.Count == 0 {
 						continue
 					}
-					at := time.Unix(0, s.Sink.Stamp).Sub(run.Header.Start).Seconds()
-					k, frac := int(at), at-math.Floor(at)
-					if k >= len(series) || frac < 0.3 || frac > 0.7 {
+					k := int(time.Unix(0, s.Sink.Stamp).Sub(run.Header.Start).Seconds())
+					if k >= len(tc.want) || tc.want[k] == '.' {
 						continue
 					}
 					v := byte('0' + min(int(s.Sink.Value), 9))
 					switch series[k] {
-					case '?':
+					case '.':
 						series[k] = v
+						sampled++
 					case v:
 					default:
-						series[k] = 'x' // two different values within one second's middle
+						series[k] = 'x' // two different values within the second
 					}
 				}
 			}
-			if string(series) != tc.want {
-				t.Errorf("vus per second %s, want %s", series, tc.want)
+			for k := range series {
+				if series[k] != '.' && series[k] != tc.want[k] {
+					t.Errorf("vus per second %s, want %s", series, tc.want)
+					break
+				}
+			}
+			if sampled < 6 {
+				t.Errorf("only %d of the 9 checked seconds have a vus sample: %s", sampled, series)
 			}
 			if got := r.metric(t, "vus", "max"); got != 4 {
 				t.Errorf("vus gauge max %v, want 4", got)
@@ -383,6 +393,12 @@ func TestCase_C15_CoordinatedOmission(t *testing.T) {
 			r := runScript(t, c15Script(tc.model), "-e", "TARGET="+newTarget(t), "--summary-trend-stats", trendStats)
 			r.wantCode(t, 0)
 			tc.check(t, r)
+			if t.Failed() {
+				// Latencies of a 2 s freeze stretch when other processes
+				// starve this machine's CPUs: say how busy it was.
+				b, _ := os.ReadFile("/proc/loadavg")
+				t.Logf("load average: %s", b)
+			}
 		})
 	}
 }
