@@ -186,7 +186,8 @@ type Recorder struct {
 	agg    *Aggregator
 	mu     sync.Mutex
 	series map[uint64]*recSeries
-	list   []*recSeries // creation order, for draining
+	groups map[uint64][]*recSeries // AddGroup: series by group ID<<32 | tag set ID
+	list   []*recSeries            // creation order, for draining
 	closed bool
 }
 
@@ -221,6 +222,12 @@ func (rc *Recorder) Add(m *Metric, t *TagSet, v float64) {
 	if s == nil {
 		s = rc.newSeries(m, t)
 	}
+	s.add(v, rc.agg)
+	rc.mu.Unlock()
+}
+
+// add accumulates v into s. Called with the recorder's mutex held.
+func (s *recSeries) add(v float64, a *Aggregator) {
 	switch s.typ {
 	case Counter:
 		s.sum += v
@@ -239,7 +246,7 @@ func (rc *Recorder) Add(m *Metric, t *TagSet, v float64) {
 		}
 		s.count++
 		s.value = v
-		s.stamp = rc.agg.stamp()
+		s.stamp = a.stamp()
 	case Trend:
 		if len(s.buf) == cap(s.buf) {
 			if cap(s.buf) < trendBufMax {
@@ -250,7 +257,6 @@ func (rc *Recorder) Add(m *Metric, t *TagSet, v float64) {
 		}
 		s.buf = append(s.buf, v)
 	}
-	rc.mu.Unlock()
 }
 
 // AddDuration records d in milliseconds (for Time metrics).
@@ -323,8 +329,15 @@ func (s *recSeries) drainTrend() {
 	a := s.agg
 	a.mu.Lock()
 	cur := a.curSink()
-	for _, v := range s.buf {
-		cur.Hist.Record(v)
+	// Runs of equal values are recorded at once: a request's blocked,
+	// connecting and TLS times are 0 on every kept-alive connection.
+	for i := 0; i < len(s.buf); {
+		j := i + 1
+		for j < len(s.buf) && s.buf[j] == s.buf[i] {
+			j++
+		}
+		cur.Hist.RecordN(s.buf[i], int64(j-i))
+		i = j
 	}
 	if cur.Count == 0 {
 		cur.Min, cur.Max = lo, hi

@@ -62,3 +62,23 @@ func TestTagCacheHitDoesNotAllocate(t *testing.T) {
 		t.Fatalf("TagCache.Intern hit allocates %v times", allocs)
 	}
 }
+
+// TestAddGroupDoesNotAllocate: once its series exist and their trend buffers
+// are full-size, AddGroup allocates nothing, across drains and flushes.
+func TestAddGroupDoesNotAllocate(t *testing.T) {
+	f := newFixture(t)
+	rc := f.agg.NewRecorder()
+	ts := f.reg.Tags(Tag{"name", "checkout"})
+	g := NewGroup(f.cnt, f.trd, f.rate, f.gauge)
+	vs := []float64{1, 2, 0, 3}
+	for range 2 * trendBufMax {
+		rc.AddGroup(g, ts, vs)
+	}
+	f.agg.Flush()
+	for range 2 * trendBufMax {
+		rc.AddGroup(g, ts, vs)
+	}
+	if allocs := testing.AllocsPerRun(10*trendBufMax, func() { rc.AddGroup(g, ts, vs) }); allocs != 0 {
+		t.Fatalf("AddGroup allocates %v times per call", allocs)
+	}
+}

@@ -85,3 +85,34 @@ func BenchmarkPercentile(b *testing.B) {
 		s.Percentile(99)
 	}
 }
+
+// BenchmarkRecorderAddGroupHTTP records an HTTP request's eleven samples
+// (counter, eight trends, rate, two counters) under one tag set, as the HTTP
+// client does for every request.
+func BenchmarkRecorderAddGroupHTTP(b *testing.B) {
+	f := newFixture(b)
+	rc := f.agg.NewRecorder()
+	ts := f.reg.Tags(Tag{"name", "checkout"}, Tag{"method", "GET"}, Tag{"status", "200"})
+	g := NewGroup(f.cnt, f.trd, f.trd, f.trd, f.trd, f.trd, f.trd, f.trd, f.rate, f.cnt, f.cnt)
+	vs := []float64{1, 0.25, 0, 0, 0, 0.01, 0.2, 0.04, 0, 120, 180}
+	b.ReportAllocs()
+	for b.Loop() {
+		rc.AddGroup(g, ts, vs)
+	}
+}
+
+// BenchmarkRecorderAddHTTP is BenchmarkRecorderAddGroupHTTP with one Add
+// per sample, for comparison.
+func BenchmarkRecorderAddHTTP(b *testing.B) {
+	f := newFixture(b)
+	rc := f.agg.NewRecorder()
+	ts := f.reg.Tags(Tag{"name", "checkout"}, Tag{"method", "GET"}, Tag{"status", "200"})
+	ms := []*Metric{f.cnt, f.trd, f.trd, f.trd, f.trd, f.trd, f.trd, f.trd, f.rate, f.cnt, f.cnt}
+	vs := []float64{1, 0.25, 0, 0, 0, 0.01, 0.2, 0.04, 0, 120, 180}
+	b.ReportAllocs()
+	for b.Loop() {
+		for i, m := range ms {
+			rc.Add(m, ts, vs[i])
+		}
+	}
+}
