@@ -72,6 +72,10 @@ type Client struct {
 	statusBuf []byte
 	decBuf    []byte
 	tagBuf    []metrics.Tag
+	memo      [tagMemos]tagMemo // recent tag sets (record.go)
+	memoNext  int
+	group     *metrics.Group // the samples of one hop (record.go)
+	sampleBuf [httpSamples]float64
 	strs      strCache
 	curResp   *Response
 	visitHdr  func(k, v []byte)
@@ -117,6 +121,7 @@ func NewClient(cfg *Config, reg *metrics.Registry, bi *metrics.Builtin, rec *met
 func (c *Client) init() {
 	if c.reg != nil && c.bi != nil && c.rec != nil {
 		c.tags = c.reg.NewTagCache()
+		c.group = newHTTPGroup(c.bi)
 	}
 	c.idle = map[string][]*conn{}
 	c.strs.m = map[string]string{}

@@ -1,6 +1,7 @@
 package httpc
 
 import (
+	"math"
 	"net/http"
 	"time"
 
@@ -11,11 +12,98 @@ import (
 // (the name tag's value when req.Tags has one, bounding cardinality as k6
 // does), name (the URL unless set), proto and tls_version when known,
 // error_code when non-zero, expected_response when req.Expected is set. The
-// tag set is interned through the client's TagCache: no allocation once seen.
+// tag set comes from the client's small memo of recent tag sets (a few
+// string comparisons), else is interned through its TagCache; the samples go
+// to the recorder as one metrics.Group (one lock). No allocation once seen.
 func (c *Client) record(h *hopState, resp *Response) {
 	if c.tags == nil {
 		return
 	}
+	req := h.req
+	failed := math.NaN() // no expected-status rule: no http_req_failed sample
+	exp := int8(-1)
+	if req.Expected != nil {
+		failed, exp = 1, 0
+		if req.Expected.Contains(resp.Status) {
+			failed, exp = 0, 1
+		}
+	}
+	ts := c.memoTags(h, resp, exp)
+	if ts == nil {
+		ts = c.internTags(h, resp, exp)
+	}
+	t := &resp.Timings
+	sent, received := math.NaN(), math.NaN()
+	if h.sent > 0 {
+		sent = float64(h.sent)
+	}
+	if h.received > 0 {
+		received = float64(h.received)
+	}
+	v := &c.sampleBuf
+	*v = [httpSamples]float64{
+		1, msOf(t.Duration), msOf(t.Blocked), msOf(t.Connecting), msOf(t.TLSHandshaking),
+		msOf(t.Sending), msOf(t.Waiting), msOf(t.Receiving), failed, sent, received,
+	}
+	c.rec.AddGroup(c.group, ts, v[:])
+}
+
+// httpSamples is the number of samples of one hop, in the order of
+// newHTTPGroup.
+const httpSamples = 11
+
+// newHTTPGroup returns the metrics of one hop: http_reqs, http_req_duration,
+// _blocked, _connecting, _tls_handshaking, _sending, _waiting, _receiving,
+// http_req_failed, data_sent, data_received.
+func newHTTPGroup(bi *metrics.Builtin) *metrics.Group {
+	return metrics.NewGroup(bi.HTTPReqs, bi.HTTPReqDuration, bi.HTTPReqBlocked, bi.HTTPReqConnecting,
+		bi.HTTPReqTLSHandshaking, bi.HTTPReqSending, bi.HTTPReqWaiting, bi.HTTPReqReceiving,
+		bi.HTTPReqFailed, bi.DataSent, bi.DataReceived)
+}
+
+// msOf converts d to float milliseconds, the unit of Time metrics.
+func msOf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// tagMemo is one remembered tag set: the inputs record builds it from and
+// the interned result.
+type tagMemo struct {
+	in                      []metrics.Tag // a copy of req.Tags
+	url, method, proto, tls string
+	status, errorCode       int
+	expected                int8 // -1 no rule, 0 not expected, 1 expected
+	ts                      *metrics.TagSet
+}
+
+// tagMemos is how many tag sets a client remembers: the distinct requests
+// of a typical iteration.
+const tagMemos = 8
+
+// memoTags returns the remembered tag set of this hop's inputs, or nil.
+func (c *Client) memoTags(h *hopState, resp *Response, exp int8) *metrics.TagSet {
+	for i := range c.memo {
+		m := &c.memo[i]
+		if m.ts == nil || m.status != resp.Status || m.expected != exp || m.errorCode != resp.ErrorCode ||
+			m.url != h.url || m.method != h.method || m.proto != h.proto || m.tls != h.tlsVersion ||
+			len(m.in) != len(h.req.Tags) {
+			continue
+		}
+		same := true
+		for j := range m.in {
+			if m.in[j] != h.req.Tags[j] {
+				same = false
+				break
+			}
+		}
+		if same {
+			return m.ts
+		}
+	}
+	return nil
+}
+
+// internTags builds the hop's tag set, interns it and remembers it in the
+// memo slot after the last one used (round robin).
+func (c *Client) internTags(h *hopState, resp *Response, exp int8) *metrics.TagSet {
 	req := h.req
 	tags := append(c.tagBuf[:0], req.Tags...)
 	name := ""
@@ -45,35 +133,22 @@ func (c *Client) record(h *hopState, resp *Response) {
 	if resp.ErrorCode != 0 {
 		tags = append(tags, metrics.Tag{Key: "error_code", Value: errorCodeString(resp.ErrorCode)})
 	}
-	failed := -1.0
-	if req.Expected != nil {
-		failed = 1
+	if exp >= 0 {
 		ok := "false"
-		if req.Expected.Contains(resp.Status) {
-			failed, ok = 0, "true"
+		if exp == 1 {
+			ok = "true"
 		}
 		tags = append(tags, metrics.Tag{Key: "expected_response", Value: ok})
 	}
 	c.tagBuf = tags
 	ts := c.tags.Intern(tags)
-	bi, rec, t := c.bi, c.rec, &resp.Timings
-	rec.Add(bi.HTTPReqs, ts, 1)
-	rec.AddDuration(bi.HTTPReqDuration, ts, t.Duration)
-	rec.AddDuration(bi.HTTPReqBlocked, ts, t.Blocked)
-	rec.AddDuration(bi.HTTPReqConnecting, ts, t.Connecting)
-	rec.AddDuration(bi.HTTPReqTLSHandshaking, ts, t.TLSHandshaking)
-	rec.AddDuration(bi.HTTPReqSending, ts, t.Sending)
-	rec.AddDuration(bi.HTTPReqWaiting, ts, t.Waiting)
-	rec.AddDuration(bi.HTTPReqReceiving, ts, t.Receiving)
-	if failed >= 0 {
-		rec.Add(bi.HTTPReqFailed, ts, failed)
+	m := &c.memo[c.memoNext]
+	c.memoNext = (c.memoNext + 1) % tagMemos
+	*m = tagMemo{
+		in: append(m.in[:0], req.Tags...), url: h.url, method: h.method, proto: h.proto, tls: h.tlsVersion,
+		status: resp.Status, errorCode: resp.ErrorCode, expected: exp, ts: ts,
 	}
-	if h.sent > 0 {
-		rec.Add(bi.DataSent, ts, float64(h.sent))
-	}
-	if h.received > 0 {
-		rec.Add(bi.DataReceived, ts, float64(h.received))
-	}
+	return ts
 }
 
 // Contains reports whether status is in one of e's ranges.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -207,6 +208,12 @@ func (c *Client) exchange(ctx context.Context, h *hopState, cn *conn, resp *Resp
 		cn.firstByte = h.sendEnd
 	} else {
 		cn.armed = true
+		// The server cannot have answered yet: reading now would fail with
+		// EAGAIN and park on the netpoller, a wasted syscall per request.
+		// Let the goroutines that are ready run first (other VUs whose
+		// responses came in); by the time this one runs again its response
+		// is usually there. With nothing else runnable this returns at once.
+		runtime.Gosched()
 	}
 	// Read the header first, to know whether the body is kept.
 	fr.StreamBody = true
