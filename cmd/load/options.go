@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -258,8 +260,9 @@ func envOptions(environ []string) (engine.Options, error) {
 }
 
 // configFileOptions reads a JSON options file (k6's --config shape: the
-// options object at the top level).
-func configFileOptions(path string) (engine.Options, error) {
+// options object at the top level). Keys that are not options are reported
+// through logf, one warning each, as the script's unknown options are.
+func configFileOptions(path string, logf func(string, ...any)) (engine.Options, error) {
 	var o engine.Options
 	if path == "" {
 		return o, nil
@@ -271,7 +274,33 @@ func configFileOptions(path string) (engine.Options, error) {
 	if err := json.Unmarshal(b, &o); err != nil {
 		return o, fmt.Errorf("config file %s: %w (it must be a JSON object of options)", path, err)
 	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err == nil {
+		known := optionKeys()
+		names := make([]string, 0, len(keys))
+		for k := range keys {
+			if !known[k] {
+				names = append(names, k)
+			}
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			logf("config file %s: unknown option %q is ignored", path, k)
+		}
+	}
 	return o, nil
+}
+
+// optionKeys returns the JSON names of engine.Options' fields.
+func optionKeys() map[string]bool {
+	known := map[string]bool{}
+	t := reflect.TypeOf(engine.Options{})
+	for i := 0; i < t.NumField(); i++ {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			known[name] = true
+		}
+	}
+	return known
 }
 
 func parseDuration(where, s string) (engine.Duration, error) {

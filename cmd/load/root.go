@@ -93,3 +93,8 @@ func (c *cli) versionCmd() *cobra.Command {
 		},
 	}
 }
+
+// logf prints a warning line on stderr (before any progress display starts).
+func (c *cli) logf(format string, args ...any) {
+	fmt.Fprintf(c.stderr, format+"\n", args...)
+}

@@ -316,7 +316,7 @@ func (c *cli) scriptEnvChecked(f *runFlags) (map[string]string, error) {
 // script < --config file < LOAD_* environment < command-line flags.
 func (c *cli) layeredOptions(script engine.Options, f *runFlags, fs flagSet) (engine.Options, error) {
 	opts := script
-	fileOpts, err := configFileOptions(f.configFile)
+	fileOpts, err := configFileOptions(f.configFile, c.logf)
 	if err != nil {
 		return opts, withCode(exitInvalidConfig, err)
 	}
