@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -137,7 +138,9 @@ func TestParity_PredictsProductionFromStaging(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"<html", "workers", "Capacity prediction"} {
+	// The HTML shows the JSON's numbers (one computed report renders both).
+	for _, want := range []string{"<html", "workers", "Capacity prediction",
+		fmt.Sprintf("predicted production capacity %.1f/s", p.Predicted), fmt.Sprintf("measured production capacity %.1f/s", p.Measured)} {
 		if !strings.Contains(string(html), want) {
 			t.Fatalf("HTML report lacks %q", want)
 		}
