@@ -116,7 +116,11 @@ func TestCompare_AAAndInjectedSlowdown(t *testing.T) {
 			t.Fatalf("%s: exit %d\n%s%s", label, r.code, r.stdout, r.stderr)
 		}
 		var doc struct {
-			Rows []struct{ Series, Stat, Verdict string }
+			Rows []struct {
+				Series, Stat, Verdict       string
+				Baseline, Current, Relative float64
+				PAdj                        float64 `json:"p_adjusted"`
+			}
 		}
 		b, err := os.ReadFile(js)
 		if err != nil {
@@ -127,6 +131,7 @@ func TestCompare_AAAndInjectedSlowdown(t *testing.T) {
 		}
 		for _, row := range doc.Rows {
 			if row.Series == "http_req_duration{name:svc}" && row.Stat == "p(95)" {
+				t.Logf("%s: p(95) %.1f → %.1f ms (%+.1f%%), p_adj %.3g, %s, exit %d", label, row.Baseline, row.Current, row.Relative*100, row.PAdj, row.Verdict, r.code)
 				return r.code, row.Verdict, r
 			}
 		}
