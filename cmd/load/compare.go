@@ -23,6 +23,7 @@ type compareFlags struct {
 	minChangeMS       float64
 	minChangePP       float64
 	minIntervals      int
+	workers           bool
 }
 
 func (c *cli) compareCmd() *cobra.Command {
@@ -36,9 +37,11 @@ Mann-Whitney U test on per-interval values (Holm-adjusted over the table), a
 bootstrap confidence interval over intervals, and a practical-size floor.
 Verdicts: regression, improvement, no change, inconclusive.
 
-Each side may be several results files of the same test (e.g. one per
-worker), merged exactly: repeat --baseline and --current instead of giving
-the two positional files.
+Each side may be several results files: repeat --baseline and --current
+instead of giving the two positional files. By default they are repeated
+runs of the test, pooled (their intervals all count; rates per second stay
+per run); with --workers they are the parts of one distributed run, one per
+worker, merged interval by interval (histograms and counts add).
 
 --fail-on METRIC[{TAG:VALUE}] STAT OP VALUE, repeatable, makes the gate:
   a signed VALUE is a change from the baseline (+10%, +0.5pp, +20ms) and
@@ -71,6 +74,7 @@ Exit codes: 0 no regression, 99 regression, 2 bad command line or rule,
 	fs.Float64Var(&f.minChangeMS, "min-change-ms", d.MinTime, "practical floor for time metrics, in milliseconds")
 	fs.Float64Var(&f.minChangePP, "min-change-pp", d.MinRatePoints*100, "practical floor for rates, in percentage points")
 	fs.IntVar(&f.minIntervals, "min-intervals", d.MinIntervals, "fewest intervals with samples per side for a verdict")
+	fs.BoolVar(&f.workers, "workers", false, "the files of a side are one run's workers: merge them interval by interval instead of pooling them as repeated runs")
 	return cmd
 }
 
@@ -99,11 +103,11 @@ func (c *cli) compare(f *compareFlags, args []string) error {
 		}
 		opts.Rules = append(opts.Rules, r)
 	}
-	baseRun, err := c.readRuns("baseline", base)
+	baseRun, err := c.readRuns("baseline", base, f.workers)
 	if err != nil {
 		return err
 	}
-	curRun, err := c.readRuns("current", cur)
+	curRun, err := c.readRuns("current", cur, f.workers)
 	if err != nil {
 		return err
 	}
@@ -138,8 +142,10 @@ func (c *cli) compare(f *compareFlags, args []string) error {
 	return nil
 }
 
-// readRuns reads and merges the results files of one side.
-func (c *cli) readRuns(side string, paths []string) (*results.Run, error) {
+// readRuns reads the results files of one side and combines them: merged
+// as one run's workers (results.Merge), or pooled as repeated runs
+// (compare.Concat).
+func (c *cli) readRuns(side string, paths []string, workers bool) (*results.Run, error) {
 	runs := make([]*results.Run, 0, len(paths))
 	for _, p := range paths {
 		r, err := results.Read(p)
@@ -157,7 +163,11 @@ func (c *cli) readRuns(side string, paths []string) (*results.Run, error) {
 	if len(runs) == 1 {
 		return runs[0], nil
 	}
-	m, err := results.Merge(runs...)
+	combine := compare.Concat
+	if workers {
+		combine = results.Merge
+	}
+	m, err := combine(runs...)
 	if err != nil {
 		return nil, errorf(exitGenericError, "compare: merging the %s files: %v", side, err)
 	}

@@ -155,6 +155,43 @@ func TestCompare_AAAndInjectedSlowdown(t *testing.T) {
 		}
 	})
 
+	t.Run("several files per side: repeats pool, workers add", func(t *testing.T) {
+		rate := func(t *testing.T, extra ...string) (int, float64, float64) {
+			t.Helper()
+			js := filepath.Join(t.TempDir(), "c.json")
+			args := append([]string{"compare", "--baseline", baseFiles[0], "--baseline", baseFiles[1], "--current", baseFiles[2], "--json", js}, extra...)
+			r := runLoad(t, 60*time.Second, args...)
+			var doc struct {
+				Rows []struct {
+					Series, Stat      string
+					Baseline, Current float64
+				}
+			}
+			b, err := os.ReadFile(js)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, r.stderr)
+			}
+			if err := json.Unmarshal(b, &doc); err != nil {
+				t.Fatal(err)
+			}
+			for _, row := range doc.Rows {
+				if row.Series == "http_reqs" && row.Stat == "rate" {
+					return r.code, row.Baseline, row.Current
+				}
+			}
+			t.Fatalf("no http_reqs rate row\n%s", r.stdout)
+			return 0, 0, 0
+		}
+		// Each run offers 100/s: two repeats pooled are still 100/s; as two
+		// workers of one run they are 200/s, half of which the current lacks.
+		if code, b, c := rate(t); code != 0 || b < 90 || b > 110 || c < 90 || c > 110 {
+			t.Errorf("repeats: exit %d, http_reqs %.1f/s vs %.1f/s; want 0 and about 100/s each", code, b, c)
+		}
+		if code, b, _ := rate(t, "--workers"); code != 99 || b < 180 || b > 220 {
+			t.Errorf("--workers: exit %d, baseline http_reqs %.1f/s; want 99 and about 200/s", code, b)
+		}
+	})
+
 	t.Run("A/B: +20% p(95) flagged in 10 of 10", func(t *testing.T) {
 		for k := range n * nSlow {
 			i, j := k%n, k/n

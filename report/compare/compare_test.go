@@ -424,3 +424,27 @@ func TestResult_Outputs(t *testing.T) {
 		}
 	})
 }
+
+func TestConcat_RepeatsPoolIntervals(t *testing.T) {
+	a := makeRun(t, runSpec{intervals: 4, perIv: 10, names: []string{"a"}, lat: normalLat(10), seed: 1})
+	b := makeRun(t, runSpec{intervals: 6, perIv: 10, names: []string{"a"}, lat: normalLat(10), seed: 2})
+	c, err := Concat(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Intervals) != 10 {
+		t.Fatalf("%d intervals, want 4 + 6", len(c.Intervals))
+	}
+	res, err := Compare(a, c, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Repeats keep the rate per second (10 requests per 1 s interval), where
+	// an overlay would double it.
+	if r := rowOf(t, res, "http_reqs", "rate"); r.Baseline != 10 || r.Current != 10 || r.NCurrent != 10 {
+		t.Errorf("http_reqs rate row %+v, want 10/s on both sides over 10 current intervals", r)
+	}
+	if r := rowOf(t, res, "iteration_duration", "p(50)"); r.NCurrent != 10 {
+		t.Errorf("trend row uses %d current intervals, want 10", r.NCurrent)
+	}
+}
