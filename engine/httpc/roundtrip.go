@@ -239,7 +239,11 @@ func (c *Client) exchange(ctx context.Context, h *hopState, cn *conn, resp *Resp
 	} else {
 		var body []byte
 		if s := fr.BodyStream(); s != nil {
-			body, err = readAllInto(resp.Body[:0], s)
+			body = resp.Body[:0]
+			if n := fr.Header.ContentLength(); n > cap(body) && n <= maxBodyPrealloc {
+				body = make([]byte, 0, n) // one allocation of the right size
+			}
+			body, err = readAllInto(body, s)
 		}
 		if cerr := fr.CloseBodyStream(); err == nil {
 			err = cerr
@@ -373,6 +377,11 @@ func (c *Client) swap(body []byte) []byte {
 	c.decBuf = body[:0]
 	return dst
 }
+
+// maxBodyPrealloc is the largest Content-Length for which the body buffer
+// is allocated up front: a lying header must not make the client allocate
+// more than it will read.
+const maxBodyPrealloc = 1 << 20
 
 // readAllInto reads r to EOF, appending to dst.
 func readAllInto(dst []byte, r io.Reader) ([]byte, error) {

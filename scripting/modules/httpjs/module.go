@@ -199,6 +199,7 @@ func isNullish(v goja.Value) bool {
 func (m *module) request(method string, urlArg, body, params goja.Value) goja.Value {
 	ctx := m.ctx()
 	r := &response{m: m}
+	r.r.Header = r.hdr[:0]
 	opts := m.prepare(&r.req, m.tags[:0], method, urlArg, body, params)
 	m.tags = r.req.Tags[:0]
 	m.vu.HTTP.Do(ctx, &r.req, &r.r)

@@ -1,0 +1,137 @@
+//go:build !race
+
+package scripting
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loadline/loadline/engine"
+)
+
+// iterationAllocBudget is what one iteration of
+//
+//	export default function () { const res = http.get(TARGET); if (res.status !== 200) throw ... }
+//
+// may allocate in steady state, through the real Runner, VU and HTTP client
+// (kept-alive connection, warm tag sets and trend buffers). Measured: 15,
+// of which the iteration's interrupt hook takes 5 (context.AfterFunc, its
+// closure, a WaitGroup, the stop function), the call's argument slice and
+// an error target 2, __ITER 0-1, goja's value stack 2 (goja frees it when
+// control leaves the runtime), the response 3 (the Go struct with its
+// inline header storage, goja's dynamic object and its wrapper) and the
+// body 1. Lower it when the hot path gets cheaper; never raise it without a
+// profile that says why.
+const iterationAllocBudget = 15
+
+// TestIterationAllocs guards the JavaScript hot path (issue 6): a VU
+// iteration that calls http.get and reads res.status allocates at most
+// iterationAllocBudget objects. The server is a canned-response loop over
+// a raw socket that allocates nothing per request, so AllocsPerRun (which
+// counts the whole process) sees the client's allocations.
+func TestIterationAllocs(t *testing.T) {
+	e := newEnv(t)
+	e.write(map[string]string{"main.js": `
+import http from 'k6/http';
+const TARGET = __ENV.TARGET;
+export default function () {
+  const res = http.get(TARGET);
+  if (res.status !== 200) throw new Error('status ' + res.status);
+}`})
+	cfg := e.config()
+	cfg.Env["TARGET"] = cannedServer(t) + "/fast"
+	r, err := Load(context.Background(), e.dir+"/main.js", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := r.NewVU(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	it := &engine.Iteration{Scenario: testScenario("s"), VUID: 1, VUIDInTest: 1, Start: time.Now()}
+	run := func() {
+		if err := v.RunIteration(ctx, it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 300 { // warm up: connection, buffers, tag sets, trend buffers, goja stack
+		run()
+	}
+	got := testing.AllocsPerRun(500, run)
+	t.Logf("%.1f allocations per iteration (budget %d)", got, iterationAllocBudget)
+	if got > iterationAllocBudget {
+		t.Errorf("an iteration with http.get and res.status allocates %.1f objects, budget %d", got, iterationAllocBudget)
+	}
+}
+
+// cannedServer serves "HTTP/1.1 200 OK" with a 13-byte body to every
+// request on 127.0.0.1:0 over kept-alive connections, without allocating
+// per request. It returns the base URL.
+func cannedServer(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nhello world!\n")
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+		wg    sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				buf := make([]byte, 0, 8192)
+				for {
+					n, err := c.Read(buf[len(buf):cap(buf)])
+					if err != nil {
+						return
+					}
+					buf = buf[:len(buf)+n]
+					for {
+						i := bytes.Index(buf, []byte("\r\n\r\n"))
+						if i < 0 {
+							break
+						}
+						if _, err := c.Write(resp); err != nil {
+							return
+						}
+						buf = buf[:copy(buf, buf[i+4:])]
+					}
+					if len(buf) == cap(buf) {
+						return // a request header over 8 KiB: not this test's
+					}
+				}
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return "http://" + ln.Addr().String()
+}
