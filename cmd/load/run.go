@@ -44,6 +44,7 @@ options, --config FILE, LOAD_* environment variables, command-line flags.`,
 		},
 	}
 	f.register(cmd.Flags())
+	addProfileFlags(cmd) // hidden --cpuprofile, --memprofile (profile.go)
 	return cmd
 }
 
