@@ -79,7 +79,9 @@
 //
 // # Entry points
 //
-// ParseRule for each --fail-on, then Compare(baseline, current, opts); the
+// ParseRule for each --fail-on; Concat for repeated runs of one side (or
+// results.Merge for the workers of one run); then Compare(baseline,
+// current, opts); the
 // Result writes itself as text (WriteText), Markdown (WriteMarkdown), JSON
 // (WriteJSON) or JUnit XML (JUnit, then junit.Suites.Write).
 //
