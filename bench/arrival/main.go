@@ -6,7 +6,7 @@
 // minus intended start) p50, p99 and max, plus iteration_latency and
 // http_req_duration p99 for context.
 //
-// It exits 1 when started + dropped differs from rate × duration (the exact
+// It exits 1 when, in any of -rounds runs, started + dropped differs from rate × duration (the exact
 // count, CASES.md C01/C03), when a start was dropped, or when schedule_lag
 // p(99) is not under -lag-limit (default 5 ms, the acceptance bound
 // on a 2-core machine); 2 on a usage or setup error. Every run is bounded by
@@ -16,7 +16,7 @@
 // Usage:
 //
 //	go run ./bench/arrival [-bin bin/load] [-rate 1000] [-duration 20s]
-//	    [-pre 100] [-max 1000] [-path /fast] [-lag-limit 5ms]
+//	    [-pre 100] [-max 1000] [-path /fast] [-lag-limit 5ms] [-rounds 1]
 //
 // Units: rate is iterations per second; the figures are printed in
 // milliseconds (the summary export's unit for time trends).
@@ -51,6 +51,7 @@ type config struct {
 	pre, max int64 // preAllocatedVUs, maxVUs
 	path     string
 	lagLimit time.Duration
+	rounds   int
 }
 
 // figures are what one run measured, read from the summary export.
@@ -71,35 +72,45 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Int64Var(&c.max, "max", 1000, "maxVUs")
 	fs.StringVar(&c.path, "path", "/fast", "target path each iteration GETs")
 	fs.DurationVar(&c.lagLimit, "lag-limit", 5*time.Millisecond, "schedule_lag p(99) must be under this")
+	fs.IntVar(&c.rounds, "rounds", 1, "runs, one after the other; every one must pass")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if c.rate <= 0 || c.duration < time.Second || c.duration%time.Second != 0 || c.pre < 1 || c.max < c.pre {
-		fmt.Fprintln(stderr, "arrival: need rate > 0, a whole number of seconds >= 1s, 1 <= pre <= max")
-		return 2
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), c.duration+time.Minute)
-	defer cancel()
-	loadBefore := loadAvg()
-	f, err := measure(ctx, c)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
+	if c.rate <= 0 || c.duration < time.Second || c.duration%time.Second != 0 || c.pre < 1 || c.max < c.pre || c.rounds < 1 {
+		fmt.Fprintln(stderr, "arrival: need rate > 0, a whole number of seconds >= 1s, 1 <= pre <= max, rounds >= 1")
 		return 2
 	}
 	want := expectedStarts(c.rate, c.duration)
-	fmt.Fprintf(stdout, "constant-arrival-rate %d/s for %s against %s (preAllocatedVUs %d, maxVUs %d), wall %.2f s\n",
-		c.rate, c.duration, c.path, c.pre, c.max, f.WallSec)
-	// Other processes competing for the CPUs delay the scheduler: the
-	// figures mean little on a busy machine, so they carry its load.
-	fmt.Fprintf(stdout, "  machine            %d CPUs, load average %s before, %s after\n", runtime.NumCPU(), loadBefore, loadAvg())
-	fmt.Fprintf(stdout, "  started            %d\n", f.Started)
-	fmt.Fprintf(stdout, "  dropped            %d\n", f.Dropped)
-	fmt.Fprintf(stdout, "  scheduled          %d (want %d = rate × duration)\n", f.Started+f.Dropped, want)
-	fmt.Fprintf(stdout, "  schedule_lag       p50 %.3f ms  p99 %.3f ms  max %.3f ms (p99 limit %s)\n", f.LagP50, f.LagP99, f.LagMax, c.lagLimit)
-	fmt.Fprintf(stdout, "  iteration_latency  p99 %.3f ms\n", f.LatencyP99)
-	fmt.Fprintf(stdout, "  http_req_duration  med %.3f ms  p99 %.3f ms\n", f.ReqMed, f.ReqP99)
-	if bad := verdict(f, want, c.lagLimit); len(bad) > 0 {
-		fmt.Fprintf(stdout, "FAIL: %s\n", strings.Join(bad, "; "))
+	fmt.Fprintf(stdout, "constant-arrival-rate %d/s for %s against %s (preAllocatedVUs %d, maxVUs %d), %d round(s), %d CPUs\n",
+		c.rate, c.duration, c.path, c.pre, c.max, c.rounds, runtime.NumCPU())
+	failed := 0
+	for i := range c.rounds {
+		// Other processes competing for the CPUs delay the scheduler: the
+		// figures mean little on a busy machine, so they carry its load.
+		loadBefore := loadAvg()
+		ctx, cancel := context.WithTimeout(context.Background(), c.duration+time.Minute)
+		f, err := measure(ctx, c)
+		cancel()
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		fmt.Fprintf(stdout, "round %d: wall %.2f s, load average %s before, %s after\n", i+1, f.WallSec, loadBefore, loadAvg())
+		fmt.Fprintf(stdout, "  started            %d\n", f.Started)
+		fmt.Fprintf(stdout, "  dropped            %d\n", f.Dropped)
+		fmt.Fprintf(stdout, "  scheduled          %d (want %d = rate × duration)\n", f.Started+f.Dropped, want)
+		fmt.Fprintf(stdout, "  schedule_lag       p50 %.3f ms  p99 %.3f ms  max %.3f ms (p99 limit %s)\n", f.LagP50, f.LagP99, f.LagMax, c.lagLimit)
+		fmt.Fprintf(stdout, "  iteration_latency  p99 %.3f ms\n", f.LatencyP99)
+		fmt.Fprintf(stdout, "  http_req_duration  med %.3f ms  p99 %.3f ms\n", f.ReqMed, f.ReqP99)
+		if bad := verdict(f, want, c.lagLimit); len(bad) > 0 {
+			fmt.Fprintf(stdout, "  FAIL: %s\n", strings.Join(bad, "; "))
+			failed++
+		} else {
+			fmt.Fprintln(stdout, "  PASS")
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(stdout, "FAIL: %d of %d rounds\n", failed, c.rounds)
 		return 1
 	}
 	fmt.Fprintln(stdout, "PASS")
