@@ -67,6 +67,7 @@ type Client struct {
 	freq      fasthttp.Request
 	fresp     fasthttp.Response
 	urlBuf    []byte
+	parsed    string // the URL c.uri holds (parseURL), "" when unknown
 	keyBuf    []byte
 	cookieBuf []byte
 	statusBuf []byte
@@ -78,6 +79,7 @@ type Client struct {
 	sampleBuf [httpSamples]float64
 	strs      strCache
 	curResp   *Response
+	prevHdr   []Header // the header lines of the previous response, for visitHdr
 	visitHdr  func(k, v []byte)
 	visitCk   func(k, v []byte)
 	hop       hopState
@@ -128,7 +130,25 @@ func (c *Client) init() {
 	c.uri.DisablePathNormalizing = true
 	c.abortFn = c.abort
 	c.visitHdr = func(k, v []byte) {
-		c.curResp.Header = append(c.curResp.Header, Header{Key: c.strs.intern(k), Value: c.strs.intern(v)})
+		// A server sends the same header lines in the same order on every
+		// response: comparing with the previous response's line at this
+		// position is cheaper than hashing into the string cache.
+		var h Header
+		if i := len(c.curResp.Header); i < len(c.prevHdr) {
+			if p := &c.prevHdr[i]; string(k) == p.Key {
+				h.Key = p.Key
+				if string(v) == p.Value {
+					h.Value = p.Value
+				}
+			}
+		}
+		if h.Key == "" {
+			h.Key = c.strs.intern(k)
+		}
+		if h.Value == "" && len(v) > 0 {
+			h.Value = c.strs.intern(v)
+		}
+		c.curResp.Header = append(c.curResp.Header, h)
 	}
 	c.visitCk = func(_, v []byte) {
 		h := &c.hop
@@ -261,7 +281,10 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) {
 	}
 	for n := 0; ; n++ {
 		h.followable = n < maxRedirects
-		c.roundTrip(ctx, h, resp)
+		if n > 0 {
+			start = time.Now()
+		}
+		c.roundTrip(ctx, h, resp, start)
 		c.record(h, resp)
 		if resp.Status == 0 || !h.followable || !isFollowedRedirect(resp.Status) {
 			return
@@ -271,6 +294,7 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) {
 			return
 		}
 		prevHost := string(c.uri.Host())
+		c.parsed = "" // c.uri no longer holds the request's URL
 		err := c.uri.UpdateBytesErr(append(c.urlBuf[:0], loc...))
 		c.uri.DisablePathNormalizing = true
 		if err != nil {
@@ -300,7 +324,13 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) {
 }
 
 // parseURL parses raw into c.uri and returns "" or the error to report.
+// A script that requests the same URL again (the usual case) reuses the
+// parse: c.parsed is the URL c.uri holds, "" after a redirect changed it.
 func (c *Client) parseURL(raw string) string {
+	if raw == c.parsed && raw != "" {
+		return ""
+	}
+	c.parsed = ""
 	c.urlBuf = append(c.urlBuf[:0], raw...)
 	lower := len(raw) >= 8 && (strings.EqualFold(raw[:7], "http://") || strings.EqualFold(raw[:8], "https://"))
 	if !lower {
@@ -317,6 +347,7 @@ func (c *Client) parseURL(raw string) string {
 		}
 		return "invalid url " + quoteURL(raw)
 	}
+	c.parsed = raw
 	return ""
 }
 

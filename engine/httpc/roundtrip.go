@@ -60,8 +60,10 @@ func (c *Client) ensureHostPath(h *hopState) {
 
 // roundTrip sends one hop through fasthttp (or the HTTP/2 fallback) and
 // fills resp. h.url and c.uri describe the hop.
-func (c *Client) roundTrip(ctx context.Context, h *hopState, resp *Response) {
-	h.start, h.gotConn, h.dnsDone, h.tcpDone, h.tlsDone = time.Now(), time.Time{}, time.Time{}, time.Time{}, time.Time{}
+// start is when the hop began (the caller's clock reading, so that one read
+// serves both the deadline and the timings).
+func (c *Client) roundTrip(ctx context.Context, h *hopState, resp *Response, start time.Time) {
+	h.start, h.gotConn, h.dnsDone, h.tcpDone, h.tlsDone = start, time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	h.sendStart, h.sendEnd, h.firstByte, h.end = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	h.newConn, h.proto, h.tlsVersion = false, "", ""
 	h.https = bytes.EqualFold(c.uri.Scheme(), []byte("https"))
@@ -109,7 +111,11 @@ func (c *Client) roundTrip(ctx context.Context, h *hopState, resp *Response) {
 			cn.br = bufio.NewReaderSize(cn, 8192)
 			cn.bw = bufio.NewWriterSize(cn, 4096)
 		}
-		h.gotConn = time.Now()
+		if h.newConn {
+			h.gotConn = time.Now()
+		} else {
+			h.gotConn = h.start // a kept-alive connection from the pool: nothing blocked
+		}
 		reused := cn.used
 		err, ph, gotBytes := c.exchange(ctx, h, cn, resp)
 		if err == nil {
@@ -270,6 +276,7 @@ func (c *Client) exchange(ctx context.Context, h *hopState, cn *conn, resp *Resp
 	resp.ErrorCode = StatusErrorCode(status)
 	c.curResp = resp
 	fr.Header.VisitAll(c.visitHdr)
+	c.prevHdr = append(c.prevHdr[:0], resp.Header...)
 	h.keepCookies = true
 	fr.Header.VisitAllCookie(c.visitCk)
 	c.curResp = nil
