@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -15,51 +16,236 @@ import (
 
 // installGlobals sets the globals every VU has: __ENV, __VU, __ITER,
 // require, open, console, timers, TextEncoder and TextDecoder.
+//
+// Only __ENV, __VU and __ITER are own properties of the global object. The
+// functions and objects are found through the global object's prototype, a
+// dynamic object (lazyGlobals) that builds each on first use and keeps it:
+// most scripts touch few of them, and a function object costs a VU about
+// 0.7 KiB. Assigning to one of these names in a script makes it an own
+// property of the global object, as for any inherited property.
 func (v *vu) installGlobals() error {
 	rt := v.rt
-	v.env = rt.NewObject()
-	for k, val := range v.r.cfg.Env {
-		_ = v.env.Set(k, val)
+	v.env = newEnvObject(rt, v.r.envKeys, v.r.cfg.Env, nil)
+	_ = rt.Set("__ENV", v.env)
+	_ = rt.Set("__VU", v.mv.ID)
+	_ = rt.Set("__ITER", 0)
+	lazy := rt.NewDynamicObject(&lazyGlobals{v: v})
+	if err := rt.GlobalObject().SetPrototype(lazy); err != nil {
+		return fmt.Errorf("scripting: globals: %w", err)
 	}
-	set := func(name string, val any) {
-		_ = rt.Set(name, val)
-	}
-	set("__ENV", v.env)
-	set("__VU", v.mv.ID)
-	set("__ITER", 0)
-	set("require", v.requireFunc(v.r.main.dir))
-	set("open", v.open)
-	v.lazyGlobal("console", func() goja.Value { return v.console() })
-	set("setTimeout", func(call goja.FunctionCall) goja.Value { return v.setTimer(call, false) })
-	set("setInterval", func(call goja.FunctionCall) goja.Value { return v.setTimer(call, true) })
-	clear := func(call goja.FunctionCall) goja.Value {
-		v.loop.clearTimer(call.Argument(0).ToInteger())
-		return goja.Undefined()
-	}
-	set("clearTimeout", clear)
-	set("clearInterval", clear)
-	v.lazyGlobal("TextEncoder", func() goja.Value { return rt.ToValue(v.textEncoder) })
-	v.lazyGlobal("TextDecoder", func() goja.Value { return rt.ToValue(v.textDecoder) })
 	return nil
 }
 
-// lazyGlobal defines the global name as an accessor that builds its value
-// on first use and then replaces itself with a plain data property. Globals
-// many scripts never touch (console, TextEncoder) then cost a VU one small
-// getter instead of their whole object graph.
-func (v *vu) lazyGlobal(name string, build func() goja.Value) {
-	global := v.rt.GlobalObject()
-	var getter goja.Value
-	getter = v.rt.ToValue(func(goja.FunctionCall) goja.Value {
-		val := build()
-		_ = global.DefineDataProperty(name, val, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+// lazyGlobalNames are the globals lazyGlobals provides, in the order
+// Object.keys(Object.getPrototypeOf(globalThis)) lists them.
+var lazyGlobalNames = []string{
+	"require", "open", "console",
+	"setTimeout", "clearTimeout", "setInterval", "clearInterval",
+	"TextEncoder", "TextDecoder",
+}
+
+// lazyGlobals is the dynamic prototype of a VU's global object. Get builds
+// a global on first use; a name it does not provide falls through to
+// Object.prototype (goja's dynamic objects keep a prototype). Values set on
+// it (through Object.getPrototypeOf(globalThis)) replace the built ones.
+type lazyGlobals struct {
+	v    *vu
+	vals map[string]goja.Value
+}
+
+// Get implements goja.DynamicObject.
+func (g *lazyGlobals) Get(key string) goja.Value {
+	if val, ok := g.vals[key]; ok {
 		return val
-	})
-	setter := v.rt.ToValue(func(call goja.FunctionCall) goja.Value {
-		_ = global.DefineDataProperty(name, call.Argument(0), goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
-		return goja.Undefined()
-	})
-	_ = global.DefineAccessorProperty(name, getter, setter, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	}
+	val := g.build(key)
+	if val == nil {
+		return nil
+	}
+	if g.vals == nil {
+		g.vals = make(map[string]goja.Value, 4)
+	}
+	g.vals[key] = val
+	return val
+}
+
+func (g *lazyGlobals) build(key string) goja.Value {
+	v, rt := g.v, g.v.rt
+	switch key {
+	case "require":
+		return v.requireFunc(v.r.main.dir)
+	case "open":
+		return rt.ToValue(v.open)
+	case "console":
+		return v.console()
+	case "setTimeout":
+		return rt.ToValue(func(call goja.FunctionCall) goja.Value { return v.setTimer(call, false) })
+	case "setInterval":
+		return rt.ToValue(func(call goja.FunctionCall) goja.Value { return v.setTimer(call, true) })
+	case "clearTimeout", "clearInterval":
+		return rt.ToValue(func(call goja.FunctionCall) goja.Value {
+			v.loop.clearTimer(call.Argument(0).ToInteger())
+			return goja.Undefined()
+		})
+	case "TextEncoder":
+		return rt.ToValue(v.textEncoder)
+	case "TextDecoder":
+		return rt.ToValue(v.textDecoder)
+	}
+	return nil
+}
+
+// Set implements goja.DynamicObject.
+func (g *lazyGlobals) Set(key string, val goja.Value) bool {
+	if g.vals == nil {
+		g.vals = make(map[string]goja.Value, 4)
+	}
+	g.vals[key] = val
+	return true
+}
+
+// Has implements goja.DynamicObject.
+func (g *lazyGlobals) Has(key string) bool {
+	if _, ok := g.vals[key]; ok {
+		return true
+	}
+	for _, n := range lazyGlobalNames {
+		if n == key {
+			return true
+		}
+	}
+	return false
+}
+
+// Delete implements goja.DynamicObject: a built-in global cannot be
+// deleted from the prototype (it would be rebuilt on the next use); a
+// value set on it is.
+func (g *lazyGlobals) Delete(key string) bool {
+	delete(g.vals, key)
+	return true
+}
+
+// Keys implements goja.DynamicObject.
+func (g *lazyGlobals) Keys() []string {
+	keys := append([]string(nil), lazyGlobalNames...)
+	for k := range g.vals {
+		if !slices.Contains(lazyGlobalNames, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// envObject is __ENV: a dynamic object over the run's environment, which
+// all VUs share read-only, with this VU's own writes and deletions on top
+// (k6 lets a script change __ENV; the change stays in its VU). base may be
+// nil; over, when not nil, is a scenario's env, shared too, read over base.
+type envObject struct {
+	keys  []string              // keys of base and over, sorted, shared
+	base  map[string]string     // the run's env, shared, read-only
+	over  map[string]string     // a scenario's env, shared, read-only
+	local map[string]goja.Value // values read or written by this VU
+	added []string              // keys written that base and over lack, in order
+	gone  map[string]bool       // deleted keys of base or over
+	rt    *goja.Runtime
+}
+
+// newEnvObject returns a VU's __ENV over base and over (see envObject);
+// keys lists the keys of both, sorted.
+func newEnvObject(rt *goja.Runtime, keys []string, base, over map[string]string) *goja.Object {
+	return rt.NewDynamicObject(&envObject{keys: keys, base: base, over: over, rt: rt})
+}
+
+// envKeys returns the keys of the maps, sorted and without duplicates.
+func envKeys(ms ...map[string]string) []string {
+	var keys []string
+	for _, m := range ms {
+		for k := range m {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
+
+func (e *envObject) shared(key string) (string, bool) {
+	if e.gone[key] {
+		return "", false
+	}
+	if s, ok := e.over[key]; ok {
+		return s, true
+	}
+	s, ok := e.base[key]
+	return s, ok
+}
+
+// Get implements goja.DynamicObject.
+func (e *envObject) Get(key string) goja.Value {
+	if val, ok := e.local[key]; ok {
+		return val
+	}
+	if s, ok := e.shared(key); ok {
+		// Kept, so a script reading __ENV.X every iteration converts it once.
+		val := e.rt.ToValue(s)
+		e.setLocal(key, val)
+		return val
+	}
+	return nil
+}
+
+func (e *envObject) setLocal(key string, val goja.Value) {
+	if e.local == nil {
+		e.local = make(map[string]goja.Value, 2)
+	}
+	e.local[key] = val
+}
+
+// Set implements goja.DynamicObject.
+func (e *envObject) Set(key string, val goja.Value) bool {
+	delete(e.gone, key)
+	if _, ok := e.local[key]; !ok {
+		if _, ok := e.shared(key); !ok {
+			e.added = append(e.added, key)
+		}
+	}
+	e.setLocal(key, val)
+	return true
+}
+
+// Has implements goja.DynamicObject.
+func (e *envObject) Has(key string) bool {
+	if _, ok := e.local[key]; ok {
+		return true
+	}
+	_, ok := e.shared(key)
+	return ok
+}
+
+// Delete implements goja.DynamicObject.
+func (e *envObject) Delete(key string) bool {
+	delete(e.local, key)
+	if i := slices.Index(e.added, key); i >= 0 {
+		e.added = slices.Delete(e.added, i, i+1)
+	}
+	if _, ok := e.shared(key); ok {
+		if e.gone == nil {
+			e.gone = map[string]bool{}
+		}
+		e.gone[key] = true
+	}
+	return true
+}
+
+// Keys implements goja.DynamicObject: the shared keys, sorted, then the
+// ones this VU added, in the order of their first write.
+func (e *envObject) Keys() []string {
+	keys := make([]string, 0, len(e.keys)+len(e.added))
+	for _, k := range e.keys {
+		if !e.gone[k] {
+			keys = append(keys, k)
+		}
+	}
+	return append(keys, e.added...)
 }
 
 // timersModule is load/timers (k6/timers): the timer globals as a module.

@@ -66,6 +66,10 @@ type Runner struct {
 
 	scriptOptions engine.Options
 	exported      map[string]bool // exported function names
+	envKeys       []string        // keys of Config.Env, sorted (__ENV's order)
+
+	envMu        sync.Mutex
+	scenarioKeys map[string][]string // keys of Env and a scenario's env, by scenario
 
 	mu       sync.Mutex
 	options  *engine.Options // final options (SetOptions), or the script's
@@ -93,6 +97,7 @@ func Load(ctx context.Context, path string, cfg Config) (*Runner, error) {
 		return nil, &Error{ExitCode: ExitScriptError, Message: fmt.Sprintf("scripting: %v", err)}
 	}
 	r := &Runner{cfg: cfg, compiler: newCompiler(), sharedData: datajs.NewCache(), seen: map[string]bool{}}
+	r.envKeys = envKeys(cfg.Env)
 	main, err := r.compiler.load(abs)
 	if err != nil {
 		return nil, err
@@ -237,6 +242,22 @@ func jsonStringify(rt *goja.Runtime, val goja.Value) (string, error) {
 		return "", fmt.Errorf("a value of type %s cannot be serialised to JSON", val.ExportType())
 	}
 	return res.String(), nil
+}
+
+// scenarioEnvKeys returns the sorted keys of __ENV in scenario sc: those
+// of Config.Env and of sc.Env, computed once per scenario for all VUs.
+func (r *Runner) scenarioEnvKeys(sc *engine.Scenario) []string {
+	r.envMu.Lock()
+	defer r.envMu.Unlock()
+	if keys, ok := r.scenarioKeys[sc.Name]; ok {
+		return keys
+	}
+	keys := envKeys(r.cfg.Env, sc.Env)
+	if r.scenarioKeys == nil {
+		r.scenarioKeys = map[string][]string{}
+	}
+	r.scenarioKeys[sc.Name] = keys
+	return keys
 }
 
 // Options returns the options the script exported.

@@ -339,13 +339,7 @@ func (v *vu) envFor(sc *engine.Scenario) *goja.Object {
 	if o, ok := v.scenarioEnvs[sc.Name]; ok {
 		return o
 	}
-	o := v.rt.NewObject()
-	for k, val := range v.r.cfg.Env {
-		_ = o.Set(k, val)
-	}
-	for k, val := range sc.Env {
-		_ = o.Set(k, val)
-	}
+	o := newEnvObject(v.rt, v.r.scenarioEnvKeys(sc), v.r.cfg.Env, sc.Env)
 	if v.scenarioEnvs == nil {
 		v.scenarioEnvs = map[string]*goja.Object{}
 	}
