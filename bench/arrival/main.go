@@ -165,7 +165,10 @@ func measure(ctx context.Context, c config) (figures, error) {
 	if err := tgt.Start(); err != nil {
 		return figures{}, fmt.Errorf("arrival: starting %s target: %w (run make build first)", c.bin, err)
 	}
-	defer tgt.Wait() //nolint:errcheck // killed by stopTarget
+	defer func() {
+		stopTarget() // kills the target
+		_ = tgt.Wait()
+	}()
 	url, err := listenURL(out, 10*time.Second)
 	if err != nil {
 		return figures{}, err
