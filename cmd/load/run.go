@@ -73,6 +73,7 @@ func (l *logger) Logf(format string, args ...any) {
 // scenarios and teardown, then print the summary and return an exit code.
 func (c *cli) runTest(ctx context.Context, f *runFlags, fs flagSet, script string) (retErr error) {
 	started := time.Now()
+	defer tuneGC(c.environ())() // GOGC with a minimum headroom (gctune.go)
 	if _, err := os.Stat(script); err != nil {
 		return errorf(exitUsage, "script %s: %v (give the path of a .js or .ts file)", script, errors.Unwrap(err))
 	}
@@ -225,6 +226,7 @@ func (c *cli) runTest(ctx context.Context, f *runFlags, fs flagSet, script strin
 		return scriptErr(err)
 	}
 
+	cpuMon := startCPUMonitor(cpuSampleEvery, usableCores(), processCPU) // saturation note (cpusat.go)
 	prog := startProgress(c.stderr, eng, plan, f.quiet, log)
 	runErr := func() error {
 		if err := runner.Setup(hardCtx); err != nil {
@@ -240,6 +242,7 @@ func (c *cli) runTest(ctx context.Context, f *runFlags, fs flagSet, script strin
 		return nil
 	}()
 	prog.stop()
+	cpuMon.stop()
 	if runErr != nil {
 		return runErr
 	}
@@ -266,7 +269,7 @@ func (c *cli) runTest(ctx context.Context, f *runFlags, fs flagSet, script strin
 		Duration:    elapsed,
 		SetupData:   runner.SetupData(),
 		Scenarios:   scenarioSummaries(eng),
-		Notes:       summaryNotes(eng, totals, builtin),
+		Notes:       appendNote(summaryNotes(eng, totals, builtin), cpuMon.note()),
 		NoColor:     f.noColor || !isTerminal(c.stdout),
 		IsStdoutTTY: isTerminal(c.stdout),
 		IsStderrTTY: isTerminal(c.stderr),

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"runtime/debug"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"time"
+)
+
+// GC tuning of `load run`. Go's default, GOGC=100, collects whenever the heap
+// has grown by as much as is live. A load generator with a few dozen VUs has
+// a small live heap (10-30 MiB) and allocates steadily (response objects,
+// JavaScript values), so it collected several times a second and spent
+// about 6% of its CPU marking (profile of bench/scenarios/get.js, 50 VUs, one
+// core). Rather than a fixed higher GOGC, which would multiply the heap of a
+// 1,000-VU run as well, the tuner keeps a minimum headroom: after each check
+// it sets
+//
+//	GOGC = clamp(100 × gcMinHeadroom / live heap, 100, gcMaxPercent)
+//
+// so that a small heap may grow by gcMinHeadroom (64 MiB) before the next
+// collection, and a heap above 64 MiB behaves as with the default. The cost
+// is at most gcMinHeadroom of extra RSS. A GOGC or GOMEMLIMIT in the
+// environment means the user chose: the tuner then does nothing. Go's own
+// memory limit (GOMEMLIMIT) still bounds the heap when set.
+const (
+	gcMinHeadroom = 64 << 20
+	gcMaxPercent  = 1000
+	gcTuneEvery   = 250 * time.Millisecond
+)
+
+// gcPercentFor returns the GOGC value for a live heap of live bytes.
+func gcPercentFor(live uint64) int {
+	if live == 0 {
+		return gcMaxPercent
+	}
+	p := int(100 * uint64(gcMinHeadroom) / live)
+	return min(max(p, 100), gcMaxPercent)
+}
+
+// tuneGC starts the GC tuner unless environ sets GOGC or GOMEMLIMIT, and
+// returns the function that stops it and restores the GOGC in force before
+// (call it once; it waits for the tuner's goroutine).
+func tuneGC(environ []string) (stop func()) {
+	for _, kv := range environ {
+		if strings.HasPrefix(kv, "GOGC=") || strings.HasPrefix(kv, "GOMEMLIMIT=") {
+			return func() {}
+		}
+	}
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	live := func() uint64 {
+		metrics.Read(sample)
+		if sample[0].Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return sample[0].Value.Uint64()
+	}
+	cur := gcPercentFor(live())
+	prev := debug.SetGCPercent(cur)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(gcTuneEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				// Only a change of over 10% is applied: SetGCPercent stops
+				// the world briefly.
+				if p := gcPercentFor(live()); p*10 > cur*11 || p*11 < cur*10 {
+					cur = p
+					debug.SetGCPercent(p)
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+		debug.SetGCPercent(prev)
+	}
+}
