@@ -218,7 +218,7 @@ func (r *Run) Totals() *metrics.Snapshot {
 			if ser == nil || ser.Sink == nil || ser.Metric == nil {
 				continue
 			}
-			d := def{ser.Metric, ser.Tags}
+			d := def{m: ser.Metric, t: ser.Tags}
 			mine := idx[d]
 			if mine == nil {
 				// Snapshots of another registry match by content.

@@ -196,7 +196,7 @@ func FuzzDecode(f *testing.F) {
 	_ = zw.Close()
 	f.Add(gz.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
-		run, err := decode(bytes.NewReader(data), "fuzz", nil)
+		run, err := decode(bytes.NewReader(data), "fuzz", ScanOptions{}, nil)
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "results: ") {
 				t.Fatalf("error without the package prefix: %v", err)

@@ -43,12 +43,30 @@ func Read(path string) (*Run, error) {
 // Interval is fn's to keep. An error from fn stops the scan and is returned
 // unchanged. A nil fn is Read.
 func Scan(path string, fn func(Interval) error) (*Run, error) {
+	return ScanWith(path, ScanOptions{}, fn)
+}
+
+// ScanOptions select what ScanWith decodes.
+type ScanOptions struct {
+	// Metrics, when non-nil, is asked once per def line (after the header,
+	// which it may read) whether the series of that metric are wanted.
+	// Series lines of unwanted metrics are still checked (their id, their
+	// interval and the interval line's count) but neither their values nor
+	// their histograms are decoded, and the intervals handed to fn lack
+	// them; Run.Registry still holds every metric and tag set. Decoding
+	// histograms is most of a read's cost, so a report that draws a few
+	// metrics reads a file several times faster this way.
+	Metrics func(h *Header, metric string) bool
+}
+
+// ScanWith is Scan with options: with a nil ScanOptions.Metrics it is Scan.
+func ScanWith(path string, opts ScanOptions, fn func(Interval) error) (*Run, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("results: %w", err)
 	}
 	defer f.Close()
-	return decode(f, path, fn)
+	return decode(f, path, opts, fn)
 }
 
 // callbackError carries an error of Scan's fn through the decoder.
@@ -58,7 +76,7 @@ func (e callbackError) Error() string { return e.err.Error() }
 
 // decode reads a results file from r; name is used in messages; fn as in
 // Scan.
-func decode(r io.Reader, name string, fn func(Interval) error) (*Run, error) {
+func decode(r io.Reader, name string, opts ScanOptions, fn func(Interval) error) (*Run, error) {
 	br := bufio.NewReaderSize(r, 256<<10)
 	var src io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
@@ -74,6 +92,7 @@ func decode(r io.Reader, name string, fn func(Interval) error) (*Run, error) {
 		run:  &Run{Registry: metrics.NewRegistry()},
 		defs: map[int]def{},
 		fn:   fn,
+		want: opts.Metrics,
 	}
 	lr := bufio.NewReaderSize(src, 256<<10)
 	var truncatedStream bool
@@ -150,6 +169,8 @@ func decode(r io.Reader, name string, fn func(Interval) error) (*Run, error) {
 type def struct {
 	m *metrics.Metric
 	t *metrics.TagSet
+	// skip: ScanOptions.Metrics does not want this metric.
+	skip bool
 }
 
 type decoder struct {
@@ -166,7 +187,8 @@ type decoder struct {
 	rec            seriesRec
 	batch          []batchLine
 	parsed         []parsedSeries
-	fn             func(Interval) error // Scan's callback, or nil
+	fn             func(Interval) error       // Scan's callback, or nil
+	want           func(*Header, string) bool // ScanOptions.Metrics
 	lastStart      time.Time
 }
 
@@ -205,8 +227,13 @@ func (d *decoder) flushBatch() error {
 			for i := w; i < n; i += workers {
 				p := &d.parsed[i]
 				*p = parsedSeries{}
-				if err := json.Unmarshal(d.batch[i].b, &p.rec); err != nil {
+				if err := parseSeries(d.batch[i].b, &p.rec); err != nil {
 					p.err = fmt.Errorf("series: %w", err)
+					continue
+				}
+				// d.defs is not written while a batch is parsed (a def
+				// line flushes the batch before it is applied).
+				if df, ok := d.defs[p.rec.ID]; ok && df.skip {
 					continue
 				}
 				if p.rec.Hist != "" {
@@ -292,8 +319,7 @@ func (d *decoder) line(line []byte) error {
 		}
 		return d.def(&r)
 	case recSeries:
-		d.rec = seriesRec{}
-		if err := json.Unmarshal(line, &d.rec); err != nil {
+		if err := parseSeries(line, &d.rec); err != nil {
 			return fmt.Errorf("series: %w", err)
 		}
 		return d.series(&d.rec, nil)
@@ -347,7 +373,8 @@ func (d *decoder) def(r *defRec) error {
 	for k, v := range r.Tags {
 		pairs = append(pairs, metrics.Tag{Key: k, Value: v})
 	}
-	d.defs[r.ID] = def{m: m, t: d.run.Registry.Tags(pairs...)}
+	skip := d.want != nil && !d.want(&d.run.Header, r.Metric)
+	d.defs[r.ID] = def{m: m, t: d.run.Registry.Tags(pairs...), skip: skip}
 	return nil
 }
 
@@ -359,9 +386,12 @@ func (d *decoder) series(r *seriesRec, h *metrics.Histogram) error {
 	if r.T1 < r.T0 {
 		return fmt.Errorf("series: t1 %d is before t0 %d", r.T1, r.T0)
 	}
-	sink, err := decodeSink(df.m.Type, r, h)
-	if err != nil {
-		return fmt.Errorf("series %s%s: %w", df.m.Name, df.t, err)
+	var sink *metrics.Sink
+	if !df.skip {
+		var err error
+		if sink, err = decodeSink(df.m.Type, r, h); err != nil {
+			return fmt.Errorf("series %s%s: %w", df.m.Name, df.t, err)
+		}
 	}
 	if d.pending == nil {
 		d.pending = &metrics.Snapshot{Start: fromMicro(r.T0), End: fromMicro(r.T1)}
@@ -371,6 +401,9 @@ func (d *decoder) series(r *seriesRec, h *metrics.Histogram) error {
 		return fmt.Errorf("series: interval [%d, %d) starts before the interval [%d, %d) was closed by an interval line", r.T0, r.T1, d.pt0, d.pt1)
 	}
 	d.pendingRecords++
+	if df.skip {
+		return nil
+	}
 	if ser := d.pendingIdx[df]; ser != nil {
 		ser.Sink.Merge(sink)
 		return nil
