@@ -7,7 +7,9 @@
 // NewRegistry, then RegisterBuiltin and Registry.New for custom metrics;
 // NewAggregator over the registry; one Aggregator.NewRecorder per VU
 // goroutine. VUs call Recorder.Add with metric handles resolved once and tag
-// sets interned once (Registry.Tags, or a per-goroutine TagCache). A flusher
+// sets interned once (Registry.Tags, or a per-goroutine TagCache); samples
+// always recorded together with one tag set (an HTTP request's eleven) go
+// through a Group and Recorder.AddGroup, one lock and one lookup for all. A flusher
 // calls Aggregator.Flush every interval and gets a Snapshot; Totals returns
 // everything flushed so far.
 //
