@@ -280,8 +280,10 @@ export default function () { sleep(30); }
 }
 
 // c15Script is CASES.md C15's scenario: /svc with a 2 s freeze of the target
-// started at t = 5 s by a second scenario.
-func c15Script(model string) string {
+// started 5 s into the main scenario by a second scenario. Both start after
+// offset, so that parallel variants do not all wake their stalled VUs at the
+// same instant.
+func c15Script(model string, offset time.Duration) string {
 	latency := "" // recorded by arrival-rate executors only
 	if strings.Contains(model, "arrival-rate") {
 		latency = "'iteration_latency{scenario:main}': ['max>=0'],"
@@ -291,8 +293,8 @@ import http from 'load/http';
 import { sleep } from 'load';
 export const options = {
   scenarios: {
-    main: ` + model + `,
-    freeze: { executor: 'per-vu-iterations', vus: 1, iterations: 1, startTime: '5s', exec: 'freeze' },
+    main: Object.assign(` + model + `, { startTime: '` + offset.String() + `' }),
+    freeze: { executor: 'per-vu-iterations', vus: 1, iterations: 1, startTime: '` + (offset + 5*time.Second).String() + `', exec: 'freeze' },
   },
   thresholds: {
     // Always true: they put the main scenario's own series in the export.
@@ -317,7 +319,7 @@ func TestCase_C15_CoordinatedOmission(t *testing.T) {
 	}{{"p(90)", 0.90}, {"p(95)", 0.95}, {"p(99)", 0.99}}
 	const trendStats = "avg,med,p(90),p(95),p(99),max"
 	const open = `{ executor: 'constant-arrival-rate', rate: 100, timeUnit: '1s', duration: '15s', exec: 'open', %s }`
-	for _, tc := range []struct {
+	for i, tc := range []struct {
 		name, model string
 		check       func(t *testing.T, r result)
 	}{
@@ -388,9 +390,10 @@ func TestCase_C15_CoordinatedOmission(t *testing.T) {
 			}
 		}},
 	} {
+		offset := time.Duration(i) * time.Second // freezes end at 7, 8, 9 and 10 s
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := runScript(t, c15Script(tc.model), "-e", "TARGET="+newTarget(t), "--summary-trend-stats", trendStats)
+			r := runScript(t, c15Script(tc.model, offset), "-e", "TARGET="+newTarget(t), "--summary-trend-stats", trendStats)
 			r.wantCode(t, 0)
 			tc.check(t, r)
 			if t.Failed() {
