@@ -294,6 +294,8 @@ func TestHeadersAndResponseFields(t *testing.T) {
 		{"url, proto, remote", `const r = http.get(BASE + "/get"); return [r.url === BASE + "/get", r.proto, r.remote_ip, r.remote_port === Number(BASE.split(":")[2])]`, `[true,"HTTP/1.1","127.0.0.1",true]`},
 		{"request object", `const r = http.post(BASE + "/post?q=1", "b", { headers: { "X-A": "1" }, cookies: { c: "v" } }); return [r.request.method, r.request.url === BASE + "/post?q=1", r.request.headers["X-A"], r.request.body, r.request.cookies.c[0].value]`, `["POST",true,["1"],"b","v"]`},
 		{"timings", `const t = http.get(BASE + "/delay/0.05").timings; return [t.waiting >= 45, Math.abs(t.duration - (t.sending + t.waiting + t.receiving)) < 0.01, t.tls_handshaking]`, `[true,true,0]`},
+		{"timings keys and JSON", `const t = http.get(BASE + "/get").timings; const j = JSON.parse(JSON.stringify(t)); return [Object.keys(t).join(","), typeof j.waiting, j.duration === t.duration, "waiting" in t, "nope" in t]`, `["blocked,connecting,tls_handshaking,sending,waiting,receiving,duration","number",true,true,false]`},
+		{"timings set, spread, same object", `const r = http.get(BASE + "/get"); const t = r.timings; t.extra = 5; t.waiting = -1; const c = {...t}; return [c.extra, c.waiting, r.timings === t, Object.keys(c).length]`, `[5,-1,true,8]`},
 		{"keys", `return Object.keys(http.get(BASE + "/get")).join(",")`, `"status,status_text,proto,headers,body,url,error,error_code,timings,remote_ip,remote_port,tls_version,tls_cipher_suite,ocsp,cookies,request"`},
 		{"fields are cached", `const r = http.get(BASE + "/get"); return r.headers === r.headers && r.body === r.body`, `true`},
 		{"script may add fields", `const r = http.get(BASE + "/get"); r.mine = 5; r.status = 1; return [r.mine, r.status]`, `[5,1]`},

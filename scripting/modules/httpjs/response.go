@@ -2,6 +2,7 @@ package httpjs
 
 import (
 	"net/textproto"
+	"slices"
 	"time"
 
 	"github.com/dop251/goja"
@@ -32,6 +33,7 @@ type response struct {
 	// inlineHeaders header lines, so that they cost no allocation of
 	// their own.
 	hdr [inlineHeaders]httpc.Header
+	tv  timingsView // res.timings, made on first read
 }
 
 // inlineHeaders is how many response header lines a response holds without
@@ -210,17 +212,87 @@ func (r *response) bodyValue() goja.Value {
 // ms converts d to float milliseconds.
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
+// timingsObject is res.timings: a dynamic object over the response's
+// Timings (stored in the response, so it costs only goja's object), whose
+// fields become numbers when read. A script building k6-style objects
+// reads one or two of the seven fields; setting the seven on a plain object
+// cost a property map and seven boxed numbers per response.
 func (r *response) timingsObject() goja.Value {
-	t := r.r.Timings
-	o := r.m.rt.NewObject()
-	_ = o.Set("blocked", ms(t.Blocked))
-	_ = o.Set("connecting", ms(t.Connecting))
-	_ = o.Set("tls_handshaking", ms(t.TLSHandshaking))
-	_ = o.Set("sending", ms(t.Sending))
-	_ = o.Set("waiting", ms(t.Waiting))
-	_ = o.Set("receiving", ms(t.Receiving))
-	_ = o.Set("duration", ms(t.Duration))
-	return o
+	r.tv.t = &r.r.Timings
+	r.tv.rt = r.m.rt
+	return r.m.rt.NewDynamicObject(&r.tv)
+}
+
+// timingKeys are the fields of res.timings, in k6's order.
+var timingKeys = []string{"blocked", "connecting", "tls_handshaking", "sending", "waiting", "receiving", "duration"}
+
+// timingsView implements goja.DynamicObject for res.timings.
+type timingsView struct {
+	t     *httpc.Timings
+	rt    *goja.Runtime
+	extra map[string]goja.Value // properties the script set, overrides included
+}
+
+// Get implements goja.DynamicObject: a timing in float milliseconds.
+func (v *timingsView) Get(key string) goja.Value {
+	if x, ok := v.extra[key]; ok {
+		return x
+	}
+	t := v.t
+	var d time.Duration
+	switch key {
+	case "blocked":
+		d = t.Blocked
+	case "connecting":
+		d = t.Connecting
+	case "tls_handshaking":
+		d = t.TLSHandshaking
+	case "sending":
+		d = t.Sending
+	case "waiting":
+		d = t.Waiting
+	case "receiving":
+		d = t.Receiving
+	case "duration":
+		d = t.Duration
+	default:
+		return nil
+	}
+	return v.rt.ToValue(ms(d))
+}
+
+// Set implements goja.DynamicObject: scripts may add or override fields.
+func (v *timingsView) Set(key string, val goja.Value) bool {
+	if v.extra == nil {
+		v.extra = make(map[string]goja.Value)
+	}
+	v.extra[key] = val
+	return true
+}
+
+// Has implements goja.DynamicObject.
+func (v *timingsView) Has(key string) bool {
+	if _, ok := v.extra[key]; ok {
+		return true
+	}
+	return slices.Contains(timingKeys, key)
+}
+
+// Delete implements goja.DynamicObject: only added fields can be deleted.
+func (v *timingsView) Delete(key string) bool {
+	delete(v.extra, key)
+	return !slices.Contains(timingKeys, key)
+}
+
+// Keys implements goja.DynamicObject.
+func (v *timingsView) Keys() []string {
+	keys := append([]string(nil), timingKeys...)
+	for k := range v.extra {
+		if !slices.Contains(timingKeys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 // cookiesObject is {name: [{name, value, domain, path, http_only, secure,
