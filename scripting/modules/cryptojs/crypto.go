@@ -58,25 +58,38 @@ func NewHash(name string) (h func() hash.Hash, ok bool) {
 	return nil, false
 }
 
+// members are the exports of `load/crypto`, made per VU on first use.
+var members = modules.NewMembers(append(append([]string(nil), Algorithms...),
+	"hmac", "createHash", "createHMAC", "randomBytes", "hexEncode")...)
+
 // New returns the exports object of `load/crypto` for vu, bound to
-// vu.Runtime (see the package doc for the functions).
+// vu.Runtime (see the package doc for the functions). Each function is made
+// on its first use in the VU (modules.Members).
 func New(vu *modules.VU) *goja.Object {
 	m := &module{rt: vu.Runtime}
-	exports := m.rt.NewObject()
-	for _, name := range Algorithms {
-		newHash, _ := NewHash(name)
-		must(exports.Set(name, func(call goja.FunctionCall) goja.Value {
-			h := newHash()
-			h.Write(m.bytes(name, call.Argument(0)))
-			return m.encode(h.Sum(nil), call.Argument(1))
-		}))
+	return members.Object(m.rt, m.member)
+}
+
+// member makes the export name.
+func (m *module) member(name string) goja.Value {
+	switch name {
+	case "hmac":
+		return m.rt.ToValue(m.hmac)
+	case "createHash":
+		return m.rt.ToValue(m.createHash)
+	case "createHMAC":
+		return m.rt.ToValue(m.createHMAC)
+	case "randomBytes":
+		return m.rt.ToValue(m.randomBytes)
+	case "hexEncode":
+		return m.rt.ToValue(m.hexEncode)
 	}
-	must(exports.Set("hmac", m.hmac))
-	must(exports.Set("createHash", m.createHash))
-	must(exports.Set("createHMAC", m.createHMAC))
-	must(exports.Set("randomBytes", m.randomBytes))
-	must(exports.Set("hexEncode", m.hexEncode))
-	return exports
+	newHash, _ := NewHash(name)
+	return m.rt.ToValue(func(call goja.FunctionCall) goja.Value {
+		h := newHash()
+		h.Write(m.bytes(name, call.Argument(0)))
+		return m.encode(h.Sum(nil), call.Argument(1))
+	})
 }
 
 // must panics on err; Set on a fresh ordinary object cannot fail.

@@ -14,22 +14,22 @@ import (
 // New returns the exports object of `load/encoding` for vu: b64encode and
 // b64decode bound to vu.Runtime. Errors in the functions are thrown as
 // JavaScript exceptions: a TypeError for an input of the wrong type or an
-// unknown encoding name, an Error for malformed base64 input.
+// unknown encoding name, an Error for malformed base64 input. Each function
+// is made on its first use in the VU (modules.Members).
 func New(vu *modules.VU) *goja.Object {
 	rt := vu.Runtime
 	m := &module{rt: rt}
-	exports := rt.NewObject()
-	must(exports.Set("b64encode", m.b64encode))
-	must(exports.Set("b64decode", m.b64decode))
-	return exports
+	return members.Object(rt, func(name string) goja.Value {
+		if name == "b64encode" {
+			return rt.ToValue(m.b64encode)
+		}
+		return rt.ToValue(m.b64decode)
+	})
 }
 
-// must panics on err; Set on a fresh ordinary object cannot fail.
-func must(err error) {
-	if err != nil {
-		panic(err)
-	}
-}
+// members are the exports of `load/encoding`, made per VU on first use
+// (modules.Members).
+var members = modules.NewMembers("b64encode", "b64decode")
 
 type module struct {
 	rt *goja.Runtime
