@@ -184,3 +184,30 @@ func liveHeap() int64 {
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapAlloc)
 }
+
+// Distinct exception messages are remembered up to maxLoggedExceptions, so
+// a long run whose messages are all different does not grow without bound.
+func TestLoggedExceptionsBounded(t *testing.T) {
+	e := newEnv(t)
+	r := e.script(`export default function () { throw new Error('request ' + __ITER); }`)
+	n := maxLoggedExceptions + 50
+	errs := e.iterate(r, 1, testScenario("s"), n)
+	for i, err := range errs {
+		if err == nil {
+			t.Fatalf("iteration %d: no error", i)
+		}
+	}
+	logs := e.logged()
+	if len(logs) != maxLoggedExceptions+1 {
+		t.Fatalf("%d log lines, want %d (one per distinct message up to the limit, then one note)", len(logs), maxLoggedExceptions+1)
+	}
+	if last := logs[len(logs)-1]; !strings.Contains(last, "further new ones are not") {
+		t.Errorf("last line %q, want the note on further messages", last)
+	}
+	if len(r.seen) != maxLoggedExceptions {
+		t.Errorf("%d messages remembered, want %d", len(r.seen), maxLoggedExceptions)
+	}
+	if got := r.Exceptions(); got != int64(n) {
+		t.Errorf("Exceptions() = %d, want %d", got, n)
+	}
+}

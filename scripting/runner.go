@@ -80,6 +80,7 @@ type Runner struct {
 	abortFn  func(reason string)
 	stateFn  func() ExecState
 	seen     map[string]bool // logged exception messages
+	seenFull bool            // seen reached maxLoggedExceptions
 
 	consoleMu sync.Mutex
 	counters
@@ -408,13 +409,32 @@ func (r *Runner) logf(format string, args ...any) {
 	r.consoleLine("warning", fmt.Sprintf(format, args...))
 }
 
-// logException logs an iteration exception once per distinct message.
+// maxLoggedExceptions bounds the distinct exception messages the Runner
+// remembers (and logs). A script whose messages carry an ID or a time
+// would otherwise grow the set by one string per iteration for as long as
+// the test runs.
+const maxLoggedExceptions = 1000
+
+// logException logs an iteration exception once per distinct message, for
+// the first maxLoggedExceptions distinct messages; then it says once that
+// further new messages are not logged.
 func (r *Runner) logException(msg, stack string) {
 	r.mu.Lock()
 	seen := r.seen[msg]
-	r.seen[msg] = true
+	full := len(r.seen) >= maxLoggedExceptions
+	if !seen && !full {
+		r.seen[msg] = true
+	}
+	first := full && !r.seenFull
+	r.seenFull = r.seenFull || full
 	r.mu.Unlock()
 	if seen {
+		return
+	}
+	if full {
+		if first {
+			r.logf("scripting: %d distinct exception messages logged; further new ones are not (the iterations still count as failed)", maxLoggedExceptions)
+		}
 		return
 	}
 	if stack != "" {
