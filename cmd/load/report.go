@@ -57,30 +57,46 @@ Exit code 0 when the reports were written, whatever the thresholds said;
 
 // report is `load report`.
 func (c *cli) report(f *reportFlags, paths []string) error {
-	runs := make([]*results.Run, 0, len(paths))
-	for _, p := range paths {
-		r, err := results.Read(p)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return errorf(exitUsage, "report: results file %s not found (give files written by 'load run --out')", p)
-			}
-			return errorf(exitGenericError, "report: reading %s: %v", p, err)
+	readErr := func(p string, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return errorf(exitUsage, "report: results file %s not found (give files written by 'load run --out')", p)
 		}
-		for _, w := range r.Warnings {
-			fmt.Fprintf(c.stderr, "load: warning: %s: %s\n", p, w)
-		}
-		runs = append(runs, r)
+		return errorf(exitGenericError, "report: reading %s: %v", p, err)
 	}
-	run := runs[0]
-	if len(runs) > 1 {
+	var rep *runreport.Report
+	if len(paths) == 1 {
+		// One file: streamed, decoding only what the reports show, so an
+		// hour of many endpoints takes seconds and a few hundred MB.
 		var err error
-		if run, err = results.Merge(runs...); err != nil {
+		if rep, err = runreport.Open(paths[0], runreport.Options{Sources: paths, AllMetrics: f.json != ""}); err != nil {
+			var re *runreport.ReadError
+			if errors.As(err, &re) {
+				return readErr(paths[0], re.Err)
+			}
+			return errorf(exitGenericError, "report: %v", err)
+		}
+		for _, w := range rep.Warnings {
+			fmt.Fprintf(c.stderr, "load: warning: %s: %s\n", paths[0], w)
+		}
+	} else {
+		runs := make([]*results.Run, 0, len(paths))
+		for _, p := range paths {
+			r, err := results.Read(p)
+			if err != nil {
+				return readErr(p, err)
+			}
+			for _, w := range r.Warnings {
+				fmt.Fprintf(c.stderr, "load: warning: %s: %s\n", p, w)
+			}
+			runs = append(runs, r)
+		}
+		run, err := results.Merge(runs...)
+		if err != nil {
 			return errorf(exitGenericError, "report: merging %d results files: %v (merge only files of the same test)", len(runs), err)
 		}
-	}
-	rep, err := runreport.New(run, runreport.Options{Sources: paths, Merged: len(runs) > 1, AllMetrics: f.json != ""})
-	if err != nil {
-		return errorf(exitGenericError, "report: %v", err)
+		if rep, err = runreport.New(run, runreport.Options{Sources: paths, Merged: true, AllMetrics: f.json != ""}); err != nil {
+			return errorf(exitGenericError, "report: %v", err)
+		}
 	}
 	if *f == (reportFlags{}) {
 		f.md = "-"

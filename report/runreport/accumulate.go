@@ -6,17 +6,20 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/loadline/loadline/engine/metrics"
 	"github.com/loadline/loadline/engine/results"
 )
 
-// The one pass over a run's intervals. Each worker takes a contiguous range
-// of timeline points (and so of intervals), folds its intervals into the
-// points of its range and into partial totals; the partial totals are then
-// merged. Every interval is read once and every histogram merged once into
-// its point and once into the totals, so the cost is linear in the file's
-// series and spread over GOMAXPROCS cores.
+// The one pass over a run's intervals. A folder folds intervals in time
+// order into one timeline point per interval and into partial totals; New
+// runs one folder per contiguous range of intervals on GOMAXPROCS
+// goroutines, Open one folder fed by the file's scan. finish then merges the
+// partial totals and groups the points k intervals at a time. Every interval
+// is read once and every histogram merged once into its point and once into
+// the totals (and once more into its group when k > 1), so the cost is
+// linear in the file's series.
 
 // seriesKey identifies a series within one run. Tag sets of one registry are
 // interned, so pointer equality is set equality; series of different
@@ -45,58 +48,97 @@ func (p *partial) add(s *metrics.Series) {
 	p.order = append(p.order, c)
 }
 
-// accumulate computes the run's totals and the timeline's points, k
-// intervals per point.
+// span is one interval's bounds.
+type span struct{ start, end time.Time }
+
+// folder folds intervals, in time order, into one timeline point per
+// interval and into partial totals. It belongs to one goroutine.
+type folder struct {
+	need   func(name string) bool // nil: every metric's totals
+	tot    partial
+	points []point // one per interval
+	spans  []span
+}
+
+func newFolder(need func(string) bool) *folder {
+	return &folder{need: need, tot: partial{idx: map[seriesKey]*metrics.Series{}}}
+}
+
+// add folds one interval in. The interval's sinks are not modified or kept.
+func (f *folder) add(iv results.Interval) {
+	f.spans = append(f.spans, span{iv.Start, iv.End})
+	f.points = append(f.points, point{})
+	pt := &f.points[len(f.points)-1]
+	if iv.Snapshot == nil {
+		return
+	}
+	for _, s := range iv.Snapshot.Series {
+		if s == nil || s.Metric == nil || s.Sink == nil {
+			continue
+		}
+		if f.need == nil || f.need(s.Metric.Name) {
+			f.tot.add(s)
+		}
+		pt.add(s)
+	}
+}
+
+// accumulate computes the run's totals, the timeline's points (k intervals
+// per point) and the intervals' bounds from intervals already in memory,
+// spread over GOMAXPROCS goroutines that each fold a contiguous range.
 // need reports whether the totals of a metric are wanted (nil: all).
-func accumulate(run *results.Run, k int, need func(name string) bool) (*metrics.Snapshot, []point) {
+func accumulate(run *results.Run, k int, need func(name string) bool) (*metrics.Snapshot, []point, []span) {
 	ivs := run.Intervals
 	n := len(ivs)
-	pts := (n + k - 1) / k
-	acc := make([]point, pts)
-	workers := min(runtime.GOMAXPROCS(0), max(1, pts/8))
-	parts := make([]partial, workers)
+	workers := min(runtime.GOMAXPROCS(0), max(1, n/64))
+	folders := make([]*folder, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
-		lo, hi := pts*w/workers, pts*(w+1)/workers
+		lo, hi := n*w/workers, n*(w+1)/workers
+		folders[w] = newFolder(need)
 		wg.Go(func() {
-			p := &parts[w]
-			p.idx = map[seriesKey]*metrics.Series{}
-			for i := lo * k; i < min(hi*k, n); i++ {
-				iv := ivs[i]
-				pt := &acc[i/k]
-				if iv.Snapshot == nil {
-					continue
-				}
-				for _, s := range iv.Snapshot.Series {
-					if s == nil || s.Metric == nil || s.Sink == nil {
-						continue
-					}
-					if need == nil || need(s.Metric.Name) {
-						p.add(s)
-					}
-					pt.add(s)
-				}
+			for _, iv := range ivs[lo:hi] {
+				folders[w].add(iv)
 			}
 		})
 	}
 	wg.Wait()
+	return finish(folders, k)
+}
 
-	// Merge the partial totals, uniting equal series by content.
+// finish joins folders that folded consecutive ranges of intervals: their
+// partial totals merge (equal series united by content), their points are
+// grouped k intervals per point.
+func finish(folders []*folder, k int) (*metrics.Snapshot, []point, []span) {
+	var spans []span
+	var perInterval []point
+	for _, f := range folders {
+		spans = append(spans, f.spans...)
+		perInterval = append(perInterval, f.points...)
+	}
+	n := len(spans)
+	pts := perInterval
+	if k > 1 {
+		pts = make([]point, (n+k-1)/k)
+		for i := range perInterval {
+			pts[i/k].merge(&perInterval[i])
+		}
+	}
 	totals := &metrics.Snapshot{}
 	if n > 0 {
-		totals.Start, totals.End = ivs[0].Start, ivs[n-1].End
-		for _, iv := range ivs {
-			if !iv.Start.IsZero() && iv.Start.Before(totals.Start) {
-				totals.Start = iv.Start
+		totals.Start, totals.End = spans[0].start, spans[n-1].end
+		for _, sp := range spans {
+			if !sp.start.IsZero() && sp.start.Before(totals.Start) {
+				totals.Start = sp.start
 			}
-			if iv.End.After(totals.End) {
-				totals.End = iv.End
+			if sp.end.After(totals.End) {
+				totals.End = sp.end
 			}
 		}
 	}
 	byContent := map[string]*metrics.Series{}
-	for _, p := range parts {
-		for _, s := range p.order {
+	for _, f := range folders {
+		for _, s := range f.tot.order {
 			key := contentKey(s)
 			if mine := byContent[key]; mine != nil {
 				if mine.Sink.Type == s.Sink.Type {
@@ -112,7 +154,7 @@ func accumulate(run *results.Run, k int, need func(name string) bool) (*metrics.
 		return cmp.Or(cmp.Compare(a.Metric.ID, b.Metric.ID), cmp.Compare(tagID(a.Tags), tagID(b.Tags)),
 			cmp.Compare(a.Metric.Name, b.Metric.Name), cmp.Compare(contentKey(a), contentKey(b)))
 	})
-	return totals, acc
+	return totals, pts, spans
 }
 
 func tagID(t *metrics.TagSet) uint32 {
@@ -164,6 +206,20 @@ func (p *point) add(s *metrics.Series) {
 		if s.Sink.Type == metrics.Trend {
 			j := trendIndex(s.Metric.Name)
 			p.trends[j] = mergeInto(p.trends[j], s.Sink)
+		}
+	}
+}
+
+// merge adds o, a point of later intervals, to p.
+func (p *point) merge(o *point) {
+	p.reqs += o.reqs
+	p.dropped += o.dropped
+	p.hasReqs = p.hasReqs || o.hasReqs
+	p.hasDropped = p.hasDropped || o.hasDropped
+	for _, pair := range [...][2]**metrics.Sink{{&p.failed, &o.failed}, {&p.vus, &o.vus}, {&p.vusMax, &o.vusMax},
+		{&p.trends[0], &o.trends[0]}, {&p.trends[1], &o.trends[1]}, {&p.trends[2], &o.trends[2]}} {
+		if *pair[1] != nil {
+			*pair[0] = mergeInto(*pair[0], *pair[1])
 		}
 	}
 }

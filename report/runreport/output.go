@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/loadline/loadline/engine/metrics"
+	"github.com/loadline/loadline/engine/results"
 	"github.com/loadline/loadline/report"
 )
 
@@ -231,38 +232,14 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		return err
 	}
 	row := make([]string, len(CSVHeader))
-	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-	for _, iv := range r.run.Intervals {
-		if iv.Snapshot == nil {
-			continue
+	if r.path != "" && r.run.Intervals == nil {
+		// Built by Open: read the file again, one interval at a time.
+		if _, err := results.Scan(r.path, func(iv results.Interval) error { return csvRows(cw, row, iv) }); err != nil {
+			return err
 		}
-		ts := iv.Start.UTC().Format(time.RFC3339Nano)
-		secs := iv.End.Sub(iv.Start).Seconds()
-		for _, s := range iv.Snapshot.Series {
-			clear(row)
-			row[0], row[1], row[2] = ts, s.Metric.Name, tagString(s.Tags)
-			k := s.Sink
-			switch k.Type {
-			case metrics.Counter:
-				row[3] = f(k.Sum)
-				if secs > 0 {
-					row[4] = f(k.Sum / secs)
-				}
-			case metrics.Rate:
-				row[3], row[4] = strconv.FormatInt(k.Count, 10), f(k.Rate())
-			case metrics.Gauge:
-				row[3], row[10], row[11] = strconv.FormatInt(k.Count, 10), f(k.Max), f(k.Value)
-			case metrics.Trend:
-				row[3] = strconv.FormatInt(k.Count, 10)
-				if secs > 0 {
-					row[4] = f(float64(k.Count) / secs)
-				}
-				if k.Count > 0 {
-					row[5], row[6], row[7] = f(k.Avg()), f(k.Percentile(50)), f(k.Percentile(90))
-					row[8], row[9], row[10] = f(k.Percentile(95)), f(k.Percentile(99)), f(k.Max)
-				}
-			}
-			if err := cw.Write(row); err != nil {
+	} else {
+		for _, iv := range r.run.Intervals {
+			if err := csvRows(cw, row, iv); err != nil {
 				return err
 			}
 		}
@@ -272,6 +249,45 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		return err
 	}
 	return bw.Flush()
+}
+
+// csvRows writes one interval's rows; row is scratch of len(CSVHeader).
+func csvRows(cw *csv.Writer, row []string, iv results.Interval) error {
+	if iv.Snapshot == nil {
+		return nil
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	ts := iv.Start.UTC().Format(time.RFC3339Nano)
+	secs := iv.End.Sub(iv.Start).Seconds()
+	for _, s := range iv.Snapshot.Series {
+		clear(row)
+		row[0], row[1], row[2] = ts, s.Metric.Name, tagString(s.Tags)
+		k := s.Sink
+		switch k.Type {
+		case metrics.Counter:
+			row[3] = f(k.Sum)
+			if secs > 0 {
+				row[4] = f(k.Sum / secs)
+			}
+		case metrics.Rate:
+			row[3], row[4] = strconv.FormatInt(k.Count, 10), f(k.Rate())
+		case metrics.Gauge:
+			row[3], row[10], row[11] = strconv.FormatInt(k.Count, 10), f(k.Max), f(k.Value)
+		case metrics.Trend:
+			row[3] = strconv.FormatInt(k.Count, 10)
+			if secs > 0 {
+				row[4] = f(float64(k.Count) / secs)
+			}
+			if k.Count > 0 {
+				row[5], row[6], row[7] = f(k.Avg()), f(k.Percentile(50)), f(k.Percentile(90))
+				row[8], row[9], row[10] = f(k.Percentile(95)), f(k.Percentile(99)), f(k.Max)
+			}
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func tagString(t *metrics.TagSet) string {

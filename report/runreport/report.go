@@ -58,10 +58,12 @@ type Report struct {
 	Marks      []Mark        `json:"marks,omitempty"`
 	Warnings   []string      `json:"warnings,omitempty"`
 
-	run    *results.Run
+	run    *results.Run // without Intervals when built by Open
+	path   string       // the file Open read, for WriteCSV
 	totals *metrics.Snapshot
 	points []point // timeline accumulators, merged intervals each
 	merged int     // intervals per point
+	spans  []span  // every interval's bounds, in file order
 }
 
 // Facts are the run's identity and setting.
@@ -163,24 +165,115 @@ func New(run *results.Run, opts Options) (*Report, error) {
 	if run == nil {
 		return nil, fmt.Errorf("runreport: nil run")
 	}
-	maxPoints := opts.MaxPoints
-	if maxPoints <= 0 {
-		maxPoints = 1000
-	}
-	r := &Report{run: run, merged: 1}
-	if n := len(run.Intervals); n > maxPoints {
-		r.merged = (n + maxPoints - 1) / maxPoints
-	}
 	var need func(string) bool
 	if !opts.AllMetrics {
-		wanted := map[string]bool{mHTTPReqs: true, mHTTPReqFailed: true, mHTTPReqDuration: true, mChecks: true}
+		wanted := totalsWanted(run.Header.Options)
 		for _, k := range thresholdKeys(run) {
 			wanted[metricOfKey(k)] = true
 		}
 		need = func(name string) bool { return wanted[name] }
 	}
-	r.totals, r.points = accumulate(run, r.merged, need)
-	r.Facts = facts(run, opts.Sources)
+	k := pointsPer(len(run.Intervals), opts.MaxPoints)
+	totals, points, spans := accumulate(run, k, need)
+	return build(run, opts, totals, points, spans, k)
+}
+
+// Open builds the report of one results file as New(results.Read(path))
+// would, without holding the file's intervals in memory: it streams the
+// file (results.ScanWith), decodes only the metrics the report reads
+// (those of the tables, the charts and the run's thresholds; every metric
+// with Options.AllMetrics) and folds each interval as it arrives, on a
+// goroutine of its own while the scan decodes the next lines on every CPU.
+// Memory is that of the totals and of one merged point per interval, not of
+// the file. WriteCSV of the returned Report reads the file again. An error
+// reading the file is a *ReadError (wrapping fs.ErrNotExist for a missing
+// file); any other error is New's.
+func Open(path string, opts Options) (*Report, error) {
+	var wanted map[string]bool
+	filter := func(h *results.Header, metric string) bool {
+		if opts.AllMetrics {
+			return true
+		}
+		if wanted == nil { // the header is read before the first def line
+			wanted = totalsWanted(h.Options)
+			for _, m := range timelineMetrics {
+				wanted[m] = true
+			}
+		}
+		return wanted[metric]
+	}
+	ivs := make(chan results.Interval, 16)
+	f := newFolder(nil) // the scan keeps only wanted metrics
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for iv := range ivs {
+			f.add(iv)
+		}
+	}()
+	run, err := results.ScanWith(path, results.ScanOptions{Metrics: filter}, func(iv results.Interval) error {
+		ivs <- iv
+		return nil
+	})
+	close(ivs)
+	<-done
+	if err != nil {
+		return nil, &ReadError{Err: err}
+	}
+	if len(opts.Sources) == 0 {
+		opts.Sources = []string{path}
+	}
+	k := pointsPer(len(f.spans), opts.MaxPoints)
+	totals, points, spans := finish([]*folder{f}, k)
+	r, err := build(run, opts, totals, points, spans, k)
+	if err != nil {
+		return nil, err
+	}
+	r.path = path
+	return r, nil
+}
+
+// ReadError is Open's error when the results file cannot be read; Err is
+// results.ScanWith's.
+type ReadError struct{ Err error }
+
+func (e *ReadError) Error() string { return e.Err.Error() }
+
+// Unwrap returns Err.
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// timelineMetrics are the metrics the timeline reads (point.add).
+var timelineMetrics = []string{mHTTPReqs, mHTTPReqFailed, mHTTPReqDuration, mVUs, mVUsMax,
+	mIterationLatency, mScheduleLag, mDroppedIterations}
+
+// totalsWanted returns the metrics whose totals the report reads: those of
+// the tables and of every threshold in the run's resolved options.
+func totalsWanted(options json.RawMessage) map[string]bool {
+	wanted := map[string]bool{mHTTPReqs: true, mHTTPReqFailed: true, mHTTPReqDuration: true, mChecks: true}
+	if m, err := optionThresholdsOf(options); err == nil {
+		for k := range m {
+			wanted[metricOfKey(k)] = true
+		}
+	}
+	return wanted
+}
+
+// pointsPer returns how many intervals each timeline point merges so that
+// n intervals fit in maxPoints points (default 1,000).
+func pointsPer(n, maxPoints int) int {
+	if maxPoints <= 0 {
+		maxPoints = 1000
+	}
+	if n > maxPoints {
+		return (n + maxPoints - 1) / maxPoints
+	}
+	return 1
+}
+
+// build completes a report from the folded totals and points.
+func build(run *results.Run, opts Options, tot *metrics.Snapshot, points []point, spans []span, k int) (*Report, error) {
+	r := &Report{run: run, merged: k, totals: tot, points: points, spans: spans}
+	r.Facts = facts(run, spans, opts.Sources)
 	r.Warnings = append([]string(nil), run.Warnings...)
 	th, err := r.thresholds(opts.Merged)
 	if err != nil {
@@ -199,7 +292,7 @@ func New(run *results.Run, opts Options) (*Report, error) {
 	return r, nil
 }
 
-func facts(run *results.Run, sources []string) Facts {
+func facts(run *results.Run, spans []span, sources []string) Facts {
 	h := run.Header
 	f := Facts{
 		Script:       h.Script,
@@ -207,17 +300,17 @@ func facts(run *results.Run, sources []string) Facts {
 		ToolVersion:  h.ToolVersion,
 		Start:        h.Start.UTC(),
 		IntervalS:    h.Interval.Seconds(),
-		Intervals:    len(run.Intervals),
+		Intervals:    len(spans),
 		Labels:       h.Labels,
 		Host:         h.Host,
 		Members:      h.Members,
 		Sources:      sources,
 	}
-	if n := len(run.Intervals); n > 0 {
+	if n := len(spans); n > 0 {
 		if f.Start.IsZero() {
-			f.Start = run.Intervals[0].Start.UTC()
+			f.Start = spans[0].start.UTC()
 		}
-		f.End = run.Intervals[n-1].End.UTC()
+		f.End = spans[n-1].end.UTC()
 	}
 	if s := run.Summary; s != nil {
 		f.Finished = true
@@ -276,11 +369,16 @@ func (r *Report) thresholds(merged bool) ([]Threshold, error) {
 
 // optionThresholds returns the thresholds of the run's resolved options.
 func optionThresholds(run *results.Run) (map[string][]threshold.Config, error) {
+	return optionThresholdsOf(run.Header.Options)
+}
+
+// optionThresholdsOf returns the thresholds of resolved options (JSON).
+func optionThresholdsOf(options json.RawMessage) (map[string][]threshold.Config, error) {
 	var opts struct {
 		Thresholds map[string][]threshold.Config `json:"thresholds"`
 	}
-	if len(run.Header.Options) > 0 {
-		if err := json.Unmarshal(run.Header.Options, &opts); err != nil {
+	if len(options) > 0 {
+		if err := json.Unmarshal(options, &opts); err != nil {
 			return nil, fmt.Errorf("runreport: reading the run's options: %w", err)
 		}
 	}

@@ -64,15 +64,14 @@ type Timeline struct {
 // intervals per point, k = ⌈intervals/MaxPoints⌉), and the percentiles are
 // read from the merged histograms, so they are exact for the point's span.
 func (r *Report) Timeline() *Timeline {
-	ivs := r.run.Intervals
 	k := r.merged
 	pts := len(r.points)
 	tl := &Timeline{Merged: k, T: make([]float64, pts), Span: make([]float64, pts)}
-	for i, iv := range ivs {
+	for i, sp := range r.spans {
 		if i%k == 0 {
-			tl.T[i/k] = float64(iv.Start.UnixNano()) / 1e9
+			tl.T[i/k] = float64(sp.start.UnixNano()) / 1e9
 		}
-		tl.Span[i/k] += iv.End.Sub(iv.Start).Seconds()
+		tl.Span[i/k] += sp.end.Sub(sp.start).Seconds()
 	}
 	var seen [3]bool
 	anyDropped, anyVUs := false, false
