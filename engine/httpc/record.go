@@ -3,7 +3,6 @@ package httpc
 import (
 	"math"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/loadline/loadline/engine/metrics"
@@ -88,36 +87,11 @@ func (c *Client) memoTags(h *hopState, resp *Response, exp int8) *metrics.TagSet
 			len(m.in) != len(h.req.Tags) {
 			continue
 		}
-		if sameTags(m.in, h.req.Tags) {
+		if metrics.SameTags(m.in, h.req.Tags) {
 			return m.ts
 		}
 	}
 	return nil
-}
-
-// sameTags reports whether b, a request's tags, name the same tag set as a
-// (of the same length): equal pair by pair, or, since a VU builds its tags
-// from Go maps whose order varies, equal as sets when b has no repeated key
-// (with a repeated key the later pair wins, so order matters).
-func sameTags(a, b []metrics.Tag) bool {
-	i := 0
-	for i < len(b) && a[i] == b[i] {
-		i++
-	}
-	if i == len(b) {
-		return true
-	}
-	for j := range b {
-		for k := j + 1; k < len(b); k++ {
-			if b[j].Key == b[k].Key {
-				return false
-			}
-		}
-		if !slices.Contains(a, b[j]) {
-			return false
-		}
-	}
-	return true
 }
 
 // internTags builds the hop's tag set, interns it and remembers it in the

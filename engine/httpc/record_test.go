@@ -97,30 +97,3 @@ func TestTagMemo(t *testing.T) {
 		})
 	}
 }
-
-// TestSameTags: tag lists match pair by pair, or as sets when the request's
-// list repeats no key.
-func TestSameTags(t *testing.T) {
-	a1, a2, b, k1, k2 := tag("a", "1"), tag("a", "2"), tag("b", "x"), tag("k", "1"), tag("k", "2")
-	tests := []struct {
-		name string
-		memo []metrics.Tag
-		req  []metrics.Tag
-		want bool
-	}{
-		{"empty", nil, nil, true},
-		{"same order", []metrics.Tag{a1, b}, []metrics.Tag{a1, b}, true},
-		{"other order", []metrics.Tag{a1, b, k1}, []metrics.Tag{k1, a1, b}, true},
-		{"other value", []metrics.Tag{a1, b}, []metrics.Tag{a2, b}, false},
-		{"repeated key, same order", []metrics.Tag{k1, k2}, []metrics.Tag{k1, k2}, true},
-		{"repeated key, other order: the later wins", []metrics.Tag{k1, k2}, []metrics.Tag{k2, k1}, false},
-		{"memo repeats, request does not", []metrics.Tag{k1, k1}, []metrics.Tag{k1, b}, false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := sameTags(tc.memo, tc.req); got != tc.want {
-				t.Fatalf("sameTags(%v, %v) = %v, want %v", tc.memo, tc.req, got, tc.want)
-			}
-		})
-	}
-}

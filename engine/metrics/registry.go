@@ -160,6 +160,21 @@ type TagCache struct {
 	reg *Registry
 	m   map[string]*TagSet
 	buf []byte // scratch for the encoded key, reused
+
+	// recent are the last tagRecent distinct inputs of Intern, as given,
+	// with their sets: a goroutine interns the same few lists over and
+	// over (a check's tags, a metric's), and comparing a list with them is
+	// cheaper than sorting, encoding and hashing it.
+	recent     [tagRecent]recentTags
+	recentNext int
+}
+
+// tagRecent is how many recent inputs a TagCache compares before hashing.
+const tagRecent = 8
+
+type recentTags struct {
+	in []Tag
+	ts *TagSet
 }
 
 // Intern returns the interned set of pairs. It may reorder pairs in place
@@ -168,15 +183,57 @@ type TagCache struct {
 // A hit costs one sort of pairs, one encoding into the cache's scratch buffer
 // and one map lookup, with no allocation and no lock; a miss takes the
 // registry's interner lock and stores the key.
+//
+// Before that, pairs is compared with the cache's last tagRecent distinct
+// inputs (pair by pair, or as sets when pairs repeats no key: callers build
+// lists from Go maps, whose order varies); a match costs a few string
+// comparisons.
 func (c *TagCache) Intern(pairs []Tag) *TagSet {
+	for i := range c.recent {
+		if r := &c.recent[i]; r.ts != nil && len(r.in) == len(pairs) && SameTags(r.in, pairs) {
+			return r.ts
+		}
+	}
+	r := &c.recent[c.recentNext]
+	c.recentNext = (c.recentNext + 1) % tagRecent
+	r.in = append(r.in[:0], pairs...)
 	pairs = normalize(pairs)
 	c.buf = encodePairs(c.buf[:0], pairs)
-	if ts, ok := c.m[string(c.buf)]; ok {
-		return ts
+	ts, ok := c.m[string(c.buf)]
+	if !ok {
+		ts = c.reg.intern(c.buf, pairs)
+		c.m[string(c.buf)] = ts
 	}
-	ts := c.reg.intern(c.buf, pairs)
-	c.m[string(c.buf)] = ts
+	r.ts = ts
 	return ts
+}
+
+// SameTags reports whether the tag lists a and b (of the same length) make
+// the same tag set for certain: equal pair by pair, or equal as sets when b
+// repeats no key (with a repeated key the later pair wins, so order
+// matters). It does not allocate.
+func SameTags(a, b []Tag) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	i := 0
+	for i < len(b) && a[i] == b[i] {
+		i++
+	}
+	if i == len(b) {
+		return true
+	}
+	for j := range b {
+		for k := j + 1; k < len(b); k++ {
+			if b[j].Key == b[k].Key {
+				return false
+			}
+		}
+		if !slices.Contains(a, b[j]) {
+			return false
+		}
+	}
+	return true
 }
 
 // normalize sorts pairs by key, stably, and drops every pair whose key is

@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -195,5 +197,59 @@ func TestTagSetAccessors(t *testing.T) {
 	var nilSet *TagSet
 	if !nilSet.Contains(nil) || nilSet.Contains([]Tag{{"a", "b"}}) {
 		t.Fatal("nil set Contains")
+	}
+}
+
+// TestSameTags: tag lists match pair by pair, or as sets when the second
+// list repeats no key.
+func TestSameTags(t *testing.T) {
+	a1, a2, b, k1, k2 := Tag{"a", "1"}, Tag{"a", "2"}, Tag{"b", "x"}, Tag{"k", "1"}, Tag{"k", "2"}
+	tests := []struct {
+		name string
+		a, b []Tag
+		want bool
+	}{
+		{"empty", nil, nil, true},
+		{"other length", []Tag{a1}, []Tag{a1, b}, false},
+		{"same order", []Tag{a1, b}, []Tag{a1, b}, true},
+		{"other order", []Tag{a1, b, k1}, []Tag{k1, a1, b}, true},
+		{"other value", []Tag{a1, b}, []Tag{a2, b}, false},
+		{"repeated key, same order", []Tag{k1, k2}, []Tag{k1, k2}, true},
+		{"repeated key, other order: the later wins", []Tag{k1, k2}, []Tag{k2, k1}, false},
+		{"first repeats, second does not", []Tag{k1, k1}, []Tag{k1, b}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := SameTags(tc.a, tc.b); got != tc.want {
+				t.Fatalf("SameTags(%v, %v) = %v, want %v", tc.a, tc.b, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestTagCacheRecent: the recent-inputs shortcut returns the set the full
+// path would, for lists in any order, with repeated keys, and after more
+// distinct lists than it remembers.
+func TestTagCacheRecent(t *testing.T) {
+	r := NewRegistry()
+	c := r.NewTagCache()
+	lists := [][]Tag{
+		{{"a", "1"}, {"b", "2"}},
+		{{"b", "2"}, {"a", "1"}},
+		{{"k", "1"}, {"k", "2"}},
+		{{"k", "2"}, {"k", "1"}},
+		{{"a", "1"}},
+		{},
+	}
+	for i := range 12 {
+		lists = append(lists, []Tag{{"n", strconv.Itoa(i)}, {"a", "1"}})
+	}
+	for round := range 3 {
+		for _, l := range lists {
+			want := r.Tags(slices.Clone(l)...)
+			if got := c.Intern(slices.Clone(l)); got != want {
+				t.Fatalf("round %d: Intern(%v) = %v, want %v", round, l, got.Map(), want.Map())
+			}
+		}
 	}
 }
