@@ -3,6 +3,7 @@ package scripting
 import (
 	"fmt"
 	"math"
+	"reflect"
 
 	"github.com/dop251/goja"
 
@@ -67,6 +68,9 @@ func (v *vu) newMetric(call goja.ConstructorCall, kind string, t metrics.Type) *
 	return nil
 }
 
+// boolType is the export type of JavaScript booleans.
+var boolType = reflect.TypeFor[bool]()
+
 // addMetric records one sample of m: booleans count as 1/0, other values
 // must convert to a finite number.
 func (v *vu) addMetric(m *metrics.Metric, val, tags goja.Value) {
@@ -74,12 +78,13 @@ func (v *vu) addMetric(m *metrics.Metric, val, tags goja.Value) {
 		modules.ThrowError(v.rt, "metrics: adding to metrics in the init context is not supported")
 	}
 	var x float64
-	switch e := val.Export().(type) {
-	case bool:
-		if e {
+	// ExportType, not Export: exporting a number would box it (an
+	// allocation per sample).
+	if val != nil && val.ExportType() == boolType {
+		if val.ToBoolean() {
 			x = 1
 		}
-	default:
+	} else {
 		x = val.ToFloat()
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			modules.ThrowError(v.rt, fmt.Sprintf("metrics: %q is not a valid value for metric %q", val.String(), m.Name))
