@@ -106,13 +106,43 @@
 //
 // # Size
 //
-// Trend histograms dominate. A histogram of a few hundred latency samples
-// spread over a log-normal costs 3–4 bits per sample at the information
-// limit of 3-digit buckets and about twice that in the standard encoding,
-// so the size grows with the spread and shrinks as more samples share a
-// series and interval. Measured with Synthesize (BenchmarkWriteHour, `make
-// bench-results`): one hour at 10,000 requests/s over 20 endpoints
+// Trend histograms dominate. Measured with Synthesize (BenchmarkWriteHour,
+// `make bench-results`): one hour at 10,000 requests/s over 20 endpoints
 // (log-normal latencies, σ 0.4; 9 HTTP metrics per endpoint, 0.1% failures
-// as their own tag sets) is 116 MB gzipped at 1 s intervals and 43 MB at
-// 5 s intervals (--interval 5s). The def lines, ids and t0/t1 cost under 3%.
+// as their own tag sets) is 116 MB gzipped at 1 s intervals, 77 MB at 2 s,
+// 60 MB at 3 s, 50 MB at 4 s and 43 MB at 5 s (--interval). At 1 s,
+// http_req_duration and http_req_waiting cost ~37 MB each, receiving 17,
+// sending 9, blocked and iteration_duration 6.5 each; the all-zero
+// connecting and TLS histograms ~0.6 MB each (their lines repeat, and gzip
+// sees that); every counter, rate and gauge together ~2 MB; the exact sum,
+// min and max of the trends ~16 MB.
+//
+// The floor. A histogram of n draws holds less information than n values:
+// with Poisson counts it is Σ_i H(Poisson(n·p_i)) bits over its buckets i.
+// For Synthesize's distributions at 3-digit buckets that is 3.8 bits per
+// request for http_req_duration and for http_req_waiting (500 draws per
+// series and second over ~2,400 buckets), and 45.3 MB per hour for all its
+// trend histograms at 1 s (BenchmarkEntropyBoundHour: duration 17.1 MB,
+// waiting 17.2, receiving 4.7, iteration_duration 4.3, sending 1.6, blocked
+// 0.4). The exact float64 sum, min and max of the ~100 trend series a
+// second whose values are not all zero add ≥ 6 MB (≥ 45 random bits each:
+// Synthesize draws continuous values), and ids, times and counters ~2 MB.
+// So no lossless encoding of this hour at 1 s and 3 digits, however clever,
+// is under ~53 MB; the standard V2 encoding under gzip is about twice the
+// histograms' floor (the embedded zlib streams pay their own headers and
+// Huffman tables, ~500 draws each are too few to amortise them, and base64
+// hides byte boundaries from the outer gzip). Below 50 MB it takes 5 s intervals (43 MB; the HTML
+// report of an hour draws at most 1,000 points, 3.6 s each, anyway) or
+// fewer significant digits, which this format does not do.
+//
+// Tried, on the first 60 intervals of the hour, scaled to an hour (gzip
+// -6 / gzip -9 / zstd at its best level with a 64 MB window): this format
+// 116/114/109 MB; base64 of the uncompressed V2 encoding (cookie
+// 0x1c849303), left to the outer compressor, 113/107/101; the same in hex,
+// which keeps byte boundaries visible to the compressor, 109/99/97; the
+// V2 payload as a list of decimal integers 110/97/97. The best of them
+// saves 16% and gives up the standard compressed encoding (or, in hex, any
+// standard text form), grows plain .jsonl files by 70%, and needs a new
+// major version; the version stays 1 until an encoding closes more of the
+// gap.
 package results
