@@ -295,36 +295,36 @@ func (p *vuPool) init(ctx context.Context, n int64) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	vus := make([]*poolVU, n)
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	// GOMAXPROCS workers take the next id until none is left. A worker,
+	// rather than a goroutine per VU, grows its stack once: running a VU's
+	// init code (a JavaScript runtime) needs a deep stack, and growing one
+	// from scratch for each of thousands of VUs costs measurable start-up.
 	var (
 		wg       sync.WaitGroup
 		errOnce  sync.Once
 		firstErr error
+		next     atomic.Int64
 	)
-	for i := range n {
-		if ctx.Err() != nil {
-			break
-		}
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
+	for range min(int64(runtime.GOMAXPROCS(0)), n) {
 		wg.Add(1)
 		go func() {
-			defer func() { <-sem; wg.Done() }()
-			id := uint64(i) + 1
-			v, err := p.newVU(ctx, id)
-			if err == nil && v == nil {
-				err = fmt.Errorf("engine: NewVU returned no VU for id %d", id)
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := next.Add(1) - 1
+				if i >= n {
+					return
+				}
+				id := uint64(i) + 1
+				v, err := p.newVU(ctx, id)
+				if err == nil && v == nil {
+					err = fmt.Errorf("engine: NewVU returned no VU for id %d", id)
+				}
+				if err != nil {
+					errOnce.Do(func() { firstErr = err; cancel() })
+					return
+				}
+				vus[i] = &poolVU{id: id, vu: v}
 			}
-			if err != nil {
-				errOnce.Do(func() { firstErr = err; cancel() })
-				return
-			}
-			vus[i] = &poolVU{id: id, vu: v}
 		}()
 	}
 	wg.Wait()
