@@ -60,6 +60,11 @@ type ScenarioSummary struct {
 	Interrupted    int64
 	Dropped        int64
 	OfferedRate    float64 // iterations/s for arrival-rate executors, else 0
+	// AchievedRate is the iterations started per second of the same
+	// scheduling window as OfferedRate (arrival-rate executors); 0 means
+	// unknown, and the text summary then divides Completed by the test's
+	// duration.
+	AchievedRate float64
 }
 
 // DefaultTrendStats is summaryTrendStats when none is configured.

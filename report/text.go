@@ -105,8 +105,8 @@ func (s *Summary) writeScenarios(t *textWriter, m *model) {
 			fmt.Fprintf(&b, ", %d dropped", sc.Dropped)
 		}
 		if sc.OfferedRate > 0 {
-			achieved := 0.0
-			if m.seconds > 0 {
+			achieved := sc.AchievedRate
+			if achieved == 0 && m.seconds > 0 {
 				achieved = float64(sc.Completed) / m.seconds
 			}
 			fmt.Fprintf(&b, ", offered %s iters/s, achieved %s iters/s",

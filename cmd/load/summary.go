@@ -21,6 +21,9 @@ func scenarioSummaries(eng *engine.Engine) []report.ScenarioSummary {
 			Interrupted: p.Interrupted,
 			Dropped:     p.Dropped,
 			OfferedRate: p.OfferedRate,
+			// Started per second of the scheduling window that OfferedRate
+			// uses (window = Scheduled / OfferedRate).
+			AchievedRate: achievedRate(p),
 		})
 	}
 	return out
@@ -120,4 +123,14 @@ func execState(eng *engine.Engine, started time.Time) scripting.ExecState {
 	st.VUsInitialized = eng.InitializedVUs()
 	st.TestRunDurationMs = float64(time.Since(started).Microseconds()) / 1000
 	return st
+}
+
+// achievedRate is an arrival-rate scenario's started iterations per second
+// of its scheduling window, so it compares with OfferedRate even when the
+// scenario started late or ran shorter than the test.
+func achievedRate(p engine.Progress) float64 {
+	if p.OfferedRate <= 0 || p.Scheduled <= 0 {
+		return 0
+	}
+	return p.OfferedRate * float64(p.Started) / float64(p.Scheduled)
 }
