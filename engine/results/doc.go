@@ -8,7 +8,9 @@
 // Create a Writer with the run's Header, call WriteInterval with every
 // interval snapshot the engine flushes (engine.Config.OnInterval),
 // WriteMark for labelled spans, and Close with the Summary. Read parses a
-// file back into a Run; Merge combines Runs; Run.Totals merges a Run's
+// file back into a Run; Scan hands its intervals to a callback one by one
+// instead of keeping them, and ScanWith also skips the decoding of metrics
+// the reader does not want (ScanOptions.Metrics); Merge combines Runs; Run.Totals merges a Run's
 // intervals into one snapshot. Synthesize writes a realistic synthetic file
 // for sizing and benchmarks.
 //
@@ -17,8 +19,10 @@
 // A Writer belongs to one goroutine at a time (the engine's flush
 // goroutine while the run goes, then the caller's at Close). Read, Merge and
 // Totals are safe to call concurrently on distinct values; a Run is not
-// safe for concurrent mutation. Read parses series lines on all CPUs and
-// returns only when done.
+// safe for concurrent mutation. Read, Scan and ScanWith parse series lines
+// on all CPUs (by hand for the lines this package writes, encoding/json for
+// anything else) and return only when done; Scan's callback runs on the
+// caller's goroutine.
 //
 // # Crash safety
 //

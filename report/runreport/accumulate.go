@@ -31,21 +31,48 @@ type seriesKey struct {
 
 // partial is one worker's totals.
 type partial struct {
-	idx   map[seriesKey]*metrics.Series
-	order []*metrics.Series
+	idx   map[seriesKey]*total
+	order []*total
+}
+
+// total is one series' running total: trends accumulate in acc until done.
+type total struct {
+	s   *metrics.Series
+	acc *trendAcc
 }
 
 func (p *partial) add(s *metrics.Series) {
 	k := seriesKey{s.Metric, s.Tags}
 	if mine := p.idx[k]; mine != nil {
-		if mine.Sink.Type == s.Sink.Type {
-			mine.Sink.Merge(s.Sink)
+		switch {
+		case mine.acc != nil && s.Sink.Type == metrics.Trend:
+			mine.acc.add(s.Sink)
+		case mine.acc == nil && mine.s.Sink.Type == s.Sink.Type:
+			mine.s.Sink.Merge(s.Sink)
 		}
 		return
 	}
-	c := &metrics.Series{Metric: s.Metric, Tags: s.Tags, Sink: s.Sink.Clone()}
-	p.idx[k] = c
-	p.order = append(p.order, c)
+	t := &total{s: &metrics.Series{Metric: s.Metric, Tags: s.Tags}}
+	if s.Sink.Type == metrics.Trend {
+		t.acc = newTrendAcc()
+		t.acc.add(s.Sink)
+	} else {
+		t.s.Sink = s.Sink.Clone()
+	}
+	p.idx[k] = t
+	p.order = append(p.order, t)
+}
+
+// done completes the totals and returns them in first-seen order.
+func (p *partial) done() []*metrics.Series {
+	out := make([]*metrics.Series, len(p.order))
+	for i, t := range p.order {
+		if t.acc != nil {
+			t.s.Sink, t.acc = t.acc.result(), nil
+		}
+		out[i] = t.s
+	}
+	return out
 }
 
 // span is one interval's bounds.
@@ -58,10 +85,15 @@ type folder struct {
 	tot    partial
 	points []point // one per interval
 	spans  []span
+	// trends and touched merge the interval's series of each timeline
+	// trend (point.trends) before they become the point's sinks.
+	trends  [3]*trendAcc
+	touched [3]bool
 }
 
 func newFolder(need func(string) bool) *folder {
-	return &folder{need: need, tot: partial{idx: map[seriesKey]*metrics.Series{}}}
+	return &folder{need: need, tot: partial{idx: map[seriesKey]*total{}},
+		trends: [3]*trendAcc{newTrendAcc(), newTrendAcc(), newTrendAcc()}}
 }
 
 // add folds one interval in. The interval's sinks are not modified or kept.
@@ -79,8 +111,24 @@ func (f *folder) add(iv results.Interval) {
 		if f.need == nil || f.need(s.Metric.Name) {
 			f.tot.add(s)
 		}
+		if s.Sink.Type == metrics.Trend && isTimelineTrend(s.Metric.Name) {
+			j := trendIndex(s.Metric.Name)
+			f.trends[j].add(s.Sink)
+			f.touched[j] = true
+			continue
+		}
 		pt.add(s)
 	}
+	for j, acc := range f.trends {
+		if f.touched[j] {
+			pt.trends[j], f.touched[j] = acc.result(), false
+		}
+	}
+}
+
+// isTimelineTrend reports whether the timeline draws the trend called name.
+func isTimelineTrend(name string) bool {
+	return name == mHTTPReqDuration || name == mIterationLatency || name == mScheduleLag
 }
 
 // accumulate computes the run's totals, the timeline's points (k intervals
@@ -138,7 +186,7 @@ func finish(folders []*folder, k int) (*metrics.Snapshot, []point, []span) {
 	}
 	byContent := map[string]*metrics.Series{}
 	for _, f := range folders {
-		for _, s := range f.tot.order {
+		for _, s := range f.tot.done() {
 			key := contentKey(s)
 			if mine := byContent[key]; mine != nil {
 				if mine.Sink.Type == s.Sink.Type {
