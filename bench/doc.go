@@ -1,7 +1,7 @@
-// Package bench holds no Go code of its own: the directory is Loadline's
-// side-by-side benchmark harness, shell scripts that run the `load` binary
-// and wrk against the same nginx on one machine and report the ratios the
-// performance targets are stated in.
+// Package bench is Loadline's side-by-side benchmark harness: shell scripts
+// that run the `load` binary and wrk against the same nginx on one machine
+// and report the ratios the performance targets are stated in, plus two
+// small Go programs that run the real binary for one figure each.
 //
 //   - compare.sh (make bench-compare): throughput, CPU per request, peak RSS
 //     and p50 latency of `load run` against wrk, both pinned to one core.
@@ -11,6 +11,10 @@
 //     VUs are iterating.
 //   - scenarios/: the scripts those runs use.
 //   - lib.sh: the helpers they share (tool install, nginx, timing, parsing).
+//   - arrival/ (make bench-arrival): a 20 s constant-arrival-rate run at
+//     1,000/s against `load target`: exact start count and schedule_lag.
+//   - sharedarray/ (make bench-sharedarray): RSS that a 50 MB SharedArray
+//     read by 200 VUs adds, as a multiple of the data's size.
 //   - RESULTS.md: method, machine facts and the latest figures.
 //
 // The scripts are sequential and single-threaded; every run is bounded by
