@@ -79,9 +79,15 @@ func (c *cli) report(f *reportFlags, paths []string) error {
 			fmt.Fprintf(c.stderr, "load: warning: %s: %s\n", paths[0], w)
 		}
 	} else {
+		// Several files: read, merged, then reported. Without --csv only
+		// the metrics the other reports read are decoded.
 		runs := make([]*results.Run, 0, len(paths))
 		for _, p := range paths {
-			r, err := results.Read(p)
+			var scan results.ScanOptions
+			if f.csv == "" {
+				scan.Metrics = runreport.MetricFilter(runreport.Options{AllMetrics: f.json != ""})
+			}
+			r, err := results.ScanWith(p, scan, nil)
 			if err != nil {
 				return readErr(p, err)
 			}

@@ -60,6 +60,7 @@ type ScanOptions struct {
 }
 
 // ScanWith is Scan with options: with a nil ScanOptions.Metrics it is Scan.
+// With a nil fn it keeps the intervals in Run.Intervals, as Read does.
 func ScanWith(path string, opts ScanOptions, fn func(Interval) error) (*Run, error) {
 	f, err := os.Open(path)
 	if err != nil {

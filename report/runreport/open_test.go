@@ -131,3 +131,57 @@ func TestOpenMissingFile(t *testing.T) {
 		t.Fatalf("Open of a missing file: got %v, want a *ReadError wrapping fs.ErrNotExist", err)
 	}
 }
+
+// TestMetricFilter: a run read with MetricFilter reports the same as the
+// full run (CSV aside), and decodes less.
+func TestMetricFilter(t *testing.T) {
+	b := newRunBuilder(t, map[string][]string{"http_req_waiting": {"p(99)<1000"}})
+	a := b.tags("name", "a", "method", "GET")
+	for i := range 5 {
+		for j := range 30 {
+			b.request("a", "GET", float64(10+i+j), false)
+			b.rec.Add(b.bi.HTTPReqWaiting, a, float64(9+j))
+			b.rec.Add(b.bi.HTTPReqSending, a, 0.5)
+		}
+		b.flush()
+	}
+	path := filepath.Join(t.TempDir(), "r.jsonl")
+	writeRun(t, path, b.finish(), false)
+	full, err := results.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if MetricFilter(Options{AllMetrics: true}) != nil {
+		t.Error("AllMetrics should give no filter")
+	}
+	part, err := results.ScanWith(path, results.ScanOptions{Metrics: MetricFilter(Options{})}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, iv := range part.Intervals {
+		for _, s := range iv.Snapshot.Series {
+			names[s.Metric.Name] = true
+		}
+	}
+	if names["http_req_sending"] || !names["http_req_waiting"] || !names["http_req_duration"] {
+		t.Errorf("filtered read holds %v: want duration and waiting (a threshold's), not sending", names)
+	}
+	want, err := New(full, Options{Sources: []string{path}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := New(part, Options{Sources: []string{path}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wo, gos := outputs(t, want), outputs(t, got)
+	for _, name := range []string{"json", "md", "timeline", "spectrum"} {
+		if wo[name] != gos[name] {
+			t.Errorf("%s differs between the filtered and the full read", name)
+		}
+	}
+	if !got.Thresholds[0].Evaluated {
+		t.Error("the http_req_waiting threshold was not evaluated on the filtered read")
+	}
+}

@@ -189,19 +189,7 @@ func New(run *results.Run, opts Options) (*Report, error) {
 // reading the file is a *ReadError (wrapping fs.ErrNotExist for a missing
 // file); any other error is New's.
 func Open(path string, opts Options) (*Report, error) {
-	var wanted map[string]bool
-	filter := func(h *results.Header, metric string) bool {
-		if opts.AllMetrics {
-			return true
-		}
-		if wanted == nil { // the header is read before the first def line
-			wanted = totalsWanted(h.Options)
-			for _, m := range timelineMetrics {
-				wanted[m] = true
-			}
-		}
-		return wanted[metric]
-	}
+	filter := MetricFilter(opts)
 	ivs := make(chan results.Interval, 16)
 	f := newFolder(nil) // the scan keeps only wanted metrics
 	done := make(chan struct{})
@@ -231,6 +219,27 @@ func Open(path string, opts Options) (*Report, error) {
 	}
 	r.path = path
 	return r, nil
+}
+
+// MetricFilter returns a results.ScanOptions.Metrics for one file that
+// keeps the metrics a Report built with opts reads: those of the tables,
+// the charts and the thresholds of the file's resolved options; nil (every
+// metric) with Options.AllMetrics. A Report of runs read with it equals
+// that of the full runs, except that WriteCSV lists only the series read.
+func MetricFilter(opts Options) func(h *results.Header, metric string) bool {
+	if opts.AllMetrics {
+		return nil
+	}
+	var wanted map[string]bool
+	return func(h *results.Header, metric string) bool {
+		if wanted == nil { // the header is read before the first def line
+			wanted = totalsWanted(h.Options)
+			for _, m := range timelineMetrics {
+				wanted[m] = true
+			}
+		}
+		return wanted[metric]
+	}
 }
 
 // ReadError is Open's error when the results file cannot be read; Err is
