@@ -629,3 +629,17 @@ func (r *Runner) HandleSummary(ctx context.Context, data map[string]any) (map[st
 	}
 	return out, nil
 }
+
+// CheckPlan reports, as an *Error with ExitScriptError, a scenario of the
+// final plan whose exec function the script does not export (the plan may
+// differ from the script's own options: command-line shortcuts replace its
+// scenarios).
+func (r *Runner) CheckPlan(p *engine.Plan) error {
+	var o engine.Options
+	o.Scenarios = map[string]*engine.ScenarioConfig{}
+	for _, sp := range p.Scenarios {
+		cfg := sp.Config
+		o.Scenarios[sp.Name] = &cfg
+	}
+	return r.checkExecs(&o)
+}

@@ -204,6 +204,9 @@ export default function () {
 		// k6's export counts the failed (rate 1) samples as passes.
 		t.Errorf("http_req_failed passes = %v, want the 3 refused requests", got)
 	}
+	if !strings.Contains(r.stdout, "3 requests got no HTTP response: error_code 1212 × 3 (connection refused)") {
+		t.Errorf("the summary does not say why the requests failed:\n%s", r.stdout)
+	}
 }
 
 func TestRun_TimingsAddUp(t *testing.T) {
@@ -245,3 +248,50 @@ export default function () { http.get(__ENV.TARGET + '/delay?ms=5'); }
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func TestRun_BadOutputsFailBeforeTheRun(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "s.js")
+	if err := os.WriteFile(script, []byte("export default function () { console.log('iteration ran'); }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"junit into a directory", []string{"--junit", dir}, "is a directory"},
+		{"summary export into a missing directory", []string{"--summary-export", filepath.Join(dir, "nope", "x.json")}, "does not exist"},
+		{"script is a directory", nil, "is a directory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			target := script
+			if tc.args == nil {
+				target = dir
+			}
+			r := runLoad(t, 30*time.Second, append(append([]string{"run", "-q"}, tc.args...), target)...)
+			r.wantCode(t, exitUsage)
+			if !strings.Contains(r.stderr, tc.want) || strings.Contains(r.stderr, "iteration ran") {
+				t.Errorf("stderr = %q, want %q before any iteration", r.stderr, tc.want)
+			}
+		})
+	}
+}
+
+func TestRun_ShortcutFlagsNeedTheDefaultFunction(t *testing.T) {
+	r := runScript(t, `
+export function named() {}
+export const options = { scenarios: { s: { executor: 'shared-iterations', exec: 'named' } } };
+`, "--vus", "2", "--duration", "2s")
+	r.wantCode(t, exitScriptException)
+	if !strings.Contains(r.stderr, "default function") {
+		t.Errorf("stderr does not explain the missing default function:\n%s", r.stderr)
+	}
+}
+
+func TestRun_InvalidSummaryOptions(t *testing.T) {
+	for _, args := range [][]string{{"--summary-time-unit", "hours"}, {"--summary-trend-stats", "avg,p(abc)"}} {
+		r := runScript(t, "export default function () {}\n", args...)
+		r.wantCode(t, exitInvalidConfig)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -26,14 +27,10 @@ type stringFlags interface {
 // case per threshold and suite "checks" with a case per check (see package
 // report/junit). A write error is logged, like --summary-export's; it does
 // not change the exit code.
-func (c *cli) writeRunJUnit(fs flagSet, log *logger, sets []*threshold.Set, totals *metrics.Snapshot, started time.Time, elapsed time.Duration) {
-	sf, ok := fs.(stringFlags)
-	if !ok {
-		return
-	}
-	path, err := sf.GetString("junit")
-	if err != nil || path == "" {
-		return
+func (c *cli) writeRunJUnit(fs flagSet, sets []*threshold.Set, totals *metrics.Snapshot, started time.Time, elapsed time.Duration) error {
+	path := junitPath(fs)
+	if path == "" {
+		return nil
 	}
 	var ths []results.ThresholdResult
 	for _, s := range sets {
@@ -43,6 +40,20 @@ func (c *cli) writeRunJUnit(fs flagSet, log *logger, sets []*threshold.Set, tota
 	}
 	doc := junit.FromRun(ths, junit.Checks(totals), started, elapsed)
 	if err := writeFileWith(path, doc.Write); err != nil {
-		log.Logf("--junit: %v (check that the directory of %s exists and is writable)", err, path)
+		return fmt.Errorf("--junit: %w (check that the directory of %s exists and is writable)", err, path)
 	}
+	return nil
+}
+
+// junitPath returns --junit's value, "" when not given.
+func junitPath(fs flagSet) string {
+	sf, ok := fs.(stringFlags)
+	if !ok {
+		return ""
+	}
+	path, err := sf.GetString("junit")
+	if err != nil {
+		return ""
+	}
+	return path
 }

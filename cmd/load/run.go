@@ -74,10 +74,19 @@ func (l *logger) Logf(format string, args ...any) {
 func (c *cli) runTest(ctx context.Context, f *runFlags, fs flagSet, script string) (retErr error) {
 	started := time.Now()
 	defer tuneGC(c.environ())() // GOGC with a minimum headroom (gctune.go)
-	if _, err := os.Stat(script); err != nil {
+	if st, err := os.Stat(script); err != nil {
 		return errorf(exitUsage, "script %s: %v (give the path of a .js or .ts file)", script, errors.Unwrap(err))
+	} else if st.IsDir() {
+		return errorf(exitUsage, "script %s is a directory (give the path of a .js or .ts file)", script)
 	}
 	log := &logger{w: c.stderr}
+	// Output files are checked before the run, so a test is never run for
+	// a report that cannot be written.
+	for _, o := range []struct{ flag, path string }{{"--summary-export", f.summaryExport}, {"--junit", junitPath(fs)}} {
+		if err := checkWritable(o.path); err != nil {
+			return errorf(exitUsage, "%s: %v", o.flag, err)
+		}
+	}
 	if err := f.out.validate(); err != nil { // --out, --interval, --label (out.go)
 		return err
 	}
@@ -131,12 +140,26 @@ func (c *cli) runTest(ctx context.Context, f *runFlags, fs flagSet, script strin
 	if err != nil {
 		return withCode(exitInvalidConfig, err)
 	}
+	if err := report.ValidateTrendStats(opts.SummaryTrendStats); err != nil {
+		return withCode(exitInvalidConfig, err)
+	}
+	if err := report.ValidateTimeUnit(opts.SummaryTimeUnit); err != nil {
+		return withCode(exitInvalidConfig, err)
+	}
+	// The final plan may name other functions than the script's own
+	// options did (shortcut flags replace its scenarios).
+	if err := runner.CheckPlan(plan); err != nil {
+		return scriptErr(err)
+	}
 	runner.SetOptions(opts)
 
 	// Ctrl-C / SIGTERM: the first stops the test gracefully, the second
 	// cuts running iterations at once.
 	hardCtx, hardStop := context.WithCancel(ctx)
 	defer hardStop()
+	// initCtx ends at the first signal: creating VUs is cut short at once.
+	initCtx, initStop := context.WithCancel(hardCtx)
+	defer initStop()
 	var interrupted atomic.Bool
 	var abortCode atomic.Int64
 	var abortReason atomic.Value
@@ -209,6 +232,7 @@ func (c *cli) runTest(ctx context.Context, f *runFlags, fs flagSet, script strin
 				interrupted.Store(true)
 				if n == 1 {
 					log.Logf("stopping the test gracefully (press Ctrl-C again to stop at once)")
+					initStop()
 					if eng != nil {
 						eng.Stop("interrupted")
 					}
@@ -222,7 +246,10 @@ func (c *cli) runTest(ctx context.Context, f *runFlags, fs flagSet, script strin
 		}
 	}()
 
-	if err := eng.Init(hardCtx); err != nil {
+	if err := eng.Init(initCtx); err != nil {
+		if interrupted.Load() {
+			return withCode(exitExternalAbort, errors.New("the test was interrupted while its VUs were being initialised"))
+		}
 		return scriptErr(err)
 	}
 
@@ -274,20 +301,29 @@ func (c *cli) runTest(ctx context.Context, f *runFlags, fs flagSet, script strin
 		IsStdoutTTY: isTerminal(c.stdout),
 		IsStderrTTY: isTerminal(c.stderr),
 	}
+	var writeErr error
 	if err := c.writeSummary(ctx, f, runner, sum); err != nil {
 		log.Logf("summary: %v", err)
+		writeErr = err
 	}
-	c.writeRunJUnit(fs, log, thresholds, totals, started, elapsed)
+	if err := c.writeRunJUnit(fs, thresholds, totals, started, elapsed); err != nil {
+		log.Logf("%v", err)
+		writeErr = err
+	}
 
 	switch {
 	case abortCode.Load() == exitScriptAborted:
 		return withCode(exitScriptAborted, fmt.Errorf("test aborted: %v", abortReason.Load()))
 	case teardownErr != nil:
 		return scriptErr(teardownErr)
+	case interrupted.Load():
+		// Interrupted wins over failed thresholds: the verdict of a test
+		// cut short is not the test's verdict.
+		return withCode(exitExternalAbort, errors.New("the test was interrupted"))
 	case abortCode.Load() == exitThresholdsFailed || !allPassed:
 		return withCode(exitThresholdsFailed, errors.New("some thresholds have failed"))
-	case interrupted.Load():
-		return withCode(exitExternalAbort, errors.New("the test was interrupted"))
+	case writeErr != nil:
+		return withCode(exitGenericError, writeErr)
 	}
 	return nil
 }
@@ -381,6 +417,22 @@ func (c *cli) writeSummary(ctx context.Context, f *runFlags, runner *scripting.R
 		return nil
 	}
 	return sum.WriteText(c.stdout)
+}
+
+// checkWritable reports whether a file can be created at path (empty: no
+// file asked for): its directory exists and path is not a directory.
+func checkWritable(path string) error {
+	if path == "" {
+		return nil
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("%s is a directory; give a file path", path)
+	}
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("directory %s does not exist; create it or give another path", dir)
+	}
+	return nil
 }
 
 func writeFileWith(path string, write func(io.Writer) error) error {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/loadline/loadline/engine"
@@ -73,6 +75,9 @@ func notesFor(progress []engine.Progress, totals *metrics.Snapshot, bi *metrics.
 	if s := totals.Merge(bi.ScheduleLag, nil); s != nil && s.Count > 0 {
 		lagP99 = s.Percentile(99)
 	}
+	if n := failureNote(totals, bi); n != "" {
+		notes = append(notes, n)
+	}
 	switch {
 	case dropped > 0:
 		notes = append(notes, fmt.Sprintf("%d iteration starts were dropped for lack of free VUs: the request latencies understate what users would see (raise maxVUs, or use lateStarts: 'queue' to measure the wait)", dropped))
@@ -133,4 +138,55 @@ func achievedRate(p engine.Progress) float64 {
 		return 0
 	}
 	return p.OfferedRate * float64(p.Started) / float64(p.Scheduled)
+}
+
+// errorCodeMeaning names the transport error codes users meet most (k6's
+// codes, engine/httpc/errors.go).
+var errorCodeMeaning = map[string]string{
+	"1000": "other error", "1020": "invalid URL", "1050": "request timeout",
+	"1100": "DNS error", "1101": "no such host", "1111": "hostname blocked",
+	"1200": "TCP error", "1211": "dial timeout", "1212": "connection refused",
+	"1220": "connection reset by peer", "1300": "TLS error",
+	"1310": "TLS: unknown certificate authority", "1311": "TLS: certificate not valid for the host",
+}
+
+// failureNote says why requests failed without an HTTP response: the counts
+// of their error codes, most frequent first (HTTP 4xx/5xx are left to
+// http_req_failed and the status tag).
+func failureNote(totals *metrics.Snapshot, bi *metrics.Builtin) string {
+	counts := map[string]float64{}
+	for _, s := range totals.Series {
+		if s.Metric != bi.HTTPReqs {
+			continue
+		}
+		code, ok := s.Tags.Get("error_code")
+		if !ok || code == "" || (len(code) == 4 && code[:2] >= "14" && code[:2] <= "15") {
+			continue
+		}
+		counts[code] += s.Sink.Sum
+	}
+	if len(counts) == 0 {
+		return ""
+	}
+	codes := make([]string, 0, len(counts))
+	var total float64
+	for k, n := range counts {
+		codes = append(codes, k)
+		total += n
+	}
+	sort.Slice(codes, func(i, j int) bool {
+		if counts[codes[i]] != counts[codes[j]] {
+			return counts[codes[i]] > counts[codes[j]]
+		}
+		return codes[i] < codes[j]
+	})
+	parts := make([]string, 0, len(codes))
+	for _, k := range codes {
+		p := fmt.Sprintf("error_code %s × %.0f", k, counts[k])
+		if m := errorCodeMeaning[k]; m != "" {
+			p += " (" + m + ")"
+		}
+		parts = append(parts, p)
+	}
+	return fmt.Sprintf("%.0f requests got no HTTP response: %s; res.error holds each message", total, strings.Join(parts, ", "))
 }
