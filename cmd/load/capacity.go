@@ -83,6 +83,9 @@ schema: docs/capacity.md. Exit codes: 0 done, 1 unreadable input or output,
 
 func (c *cli) capacity(o *capacityOpts, changed func(string) bool, paths []string) error {
 	cfg := capacity.DefaultConfig()
+	if len(o.slos) == 0 && o.csvIn == "" {
+		return errorf(exitUsage, "capacity: give at least one --slo, e.g. --slo 'p(95)<300ms' --slo 'errors<1%%' (without one, every step would count as sustainable)")
+	}
 	for _, s := range o.slos {
 		slo, err := capacity.ParseSLO(s)
 		if err != nil {

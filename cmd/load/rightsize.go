@@ -44,6 +44,9 @@ See docs/rightsize.md. Exit codes: 0 done, 1 I/O or Prometheus error,
 			if (usage == "") == (promURL == "") {
 				return errorf(exitUsage, "rightsize: give exactly one of --usage FILE or --prometheus URL")
 			}
+			if rule.SafetyMargin < 0 || rule.RequestPercentile <= 0 || rule.RequestPercentile > 100 || rule.LimitUtilization <= 0 || rule.LimitUtilization > 1 {
+				return errorf(exitUsage, "rightsize: want --margin >= 0, --request-percentile in (0, 100] and --limit-utilization in (0, 1]")
+			}
 			if promURL != "" && qCPU == "" && qMem == "" {
 				return errorf(exitUsage, "rightsize: --prometheus needs --query-cpu and/or --query-mem")
 			}

@@ -219,7 +219,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, " (CPU `%s`, memory `%s`, step %ss)", r.CPUQuery, r.MemQuery, fmtG(r.StepSeconds))
 	}
 	fmt.Fprintf(&b, ", over %s.\n\n", r.WindowRule)
-	fmt.Fprintf(&b, "Rule: request = p%s of usage × %s (VPA's target: p90 plus a 15%% safety margin); limit = max usage ÷ %s (a Kubecost-style ceiling: the peak at a target utilization), never below the request. Over-provisioning = (current − recommended) ÷ current.\n\n",
+	fmt.Fprintf(&b, "Rule: request = p%s of usage × %s (anchored on VPA's target: p90 plus a 15%% safety margin); limit = max usage ÷ %s (a Kubecost-style ceiling: the peak at a target utilization), never below the request. Over-provisioning = (current − recommended) ÷ current.\n\n",
 		fmtG(r.Rule.RequestPercentile), fmtG(1+r.Rule.SafetyMargin), fmtG(r.Rule.LimitUtilization))
 	b.WriteString("| service | resource | samples | p50 | p90 | p99 | max | request | limit | current | over-provisioned |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Services {
