@@ -73,7 +73,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.segmentSequence, "execution-segment-sequence", "", "all segments of the test, e.g. 0,1/3,2/3,1")
 
 	fs.StringVar(&f.userAgent, "user-agent", "", "User-Agent header of requests")
-	fs.Int64Var(&f.maxRedirects, "max-redirects", -1, "redirects followed per request (default 10)")
+	fs.Int64Var(&f.maxRedirects, "max-redirects", 10, "redirects followed per request")
 	fs.Int64Var(&f.batch, "batch", 0, "parallel requests in http.batch (default 20)")
 	fs.Int64Var(&f.batchPerHost, "batch-per-host", 0, "parallel requests per host in http.batch (default 6)")
 	fs.BoolVarP(&f.throw, "throw", "w", false, "throw on failed HTTP requests")
@@ -183,11 +183,13 @@ func (f *runFlags) options(fs flagSet) (engine.Options, error) {
 // LOAD_USER_AGENT, LOAD_INSECURE_SKIP_TLS_VERIFY, ...
 func envOptions(environ []string) (engine.Options, error) {
 	env := map[string]string{}
+	from := map[string]string{} // option name -> the variable that set it
 	for _, prefix := range []string{"K6_", "LOAD_"} { // LOAD_ last: it wins
 		for _, kv := range environ {
 			k, v, ok := strings.Cut(kv, "=")
 			if ok && strings.HasPrefix(k, prefix) {
 				env[strings.TrimPrefix(k, prefix)] = v
+				from[strings.TrimPrefix(k, prefix)] = k
 			}
 		}
 	}
@@ -198,7 +200,7 @@ func envOptions(environ []string) (engine.Options, error) {
 		if v, ok := get(name); ok && err == nil {
 			n, e := strconv.ParseInt(v, 10, 64)
 			if e != nil {
-				err = fmt.Errorf("environment variable LOAD_%s=%q is not a whole number", name, v)
+				err = fmt.Errorf("environment variable %s=%q is not a whole number", from[name], v)
 				return
 			}
 			*dst = &n
@@ -208,7 +210,7 @@ func envOptions(environ []string) (engine.Options, error) {
 		if v, ok := get(name); ok && err == nil {
 			b, e := strconv.ParseBool(v)
 			if e != nil {
-				err = fmt.Errorf("environment variable LOAD_%s=%q is not true or false", name, v)
+				err = fmt.Errorf("environment variable %s=%q is not true or false", from[name], v)
 				return
 			}
 			*dst = &b
@@ -216,7 +218,7 @@ func envOptions(environ []string) (engine.Options, error) {
 	}
 	durOpt := func(name string, dst **engine.Duration) {
 		if v, ok := get(name); ok && err == nil {
-			d, e := parseDuration("LOAD_"+name, v)
+			d, e := parseDuration(from[name], v)
 			if e != nil {
 				err = e
 				return
@@ -228,7 +230,7 @@ func envOptions(environ []string) (engine.Options, error) {
 	intOpt("ITERATIONS", &o.Iterations)
 	durOpt("DURATION", &o.Duration)
 	if v, ok := get("STAGES"); ok {
-		o.Stages, err = parseStages("LOAD_STAGES", strings.Split(v, ","))
+		o.Stages, err = parseStages(from["STAGES"], strings.Split(v, ","))
 	}
 	if v, ok := get("USER_AGENT"); ok {
 		o.UserAgent = &v

@@ -37,7 +37,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var ee *exitError
 	if !errors.As(err, &ee) {
 		// cobra's own errors: unknown command or flag, wrong argument count.
-		fmt.Fprintf(stderr, "load: %s (see 'load %s --help')\n", err, helpTopic(args))
+		topic := helpTopic(args)
+		if strings.HasPrefix(err.Error(), "unknown command") {
+			topic = ""
+		}
+		fmt.Fprintf(stderr, "load: %s (see '%s')\n", err, strings.Join(strings.Fields("load "+topic+" --help"), " "))
 		return exitUsage
 	}
 	if ee.err != nil && ee.err.Error() != "" {
