@@ -22,8 +22,11 @@ demo: build
 vet:
 	$(GO) vet ./...
 
+# The end-to-end tests in cmd/load measure real latencies and rates, so they
+# run after the other packages, alone on the machine, instead of beside them.
 test-unit:
-	$(GO) test $(TESTFLAGS) ./...
+	$(GO) test $(TESTFLAGS) $$($(GO) list ./... | grep -v '/cmd/load$$')
+	$(GO) test $(TESTFLAGS) ./cmd/load
 
 # The compat corpus (k6 scripts that must run unchanged), against `load target`.
 test-compat: build
