@@ -111,6 +111,14 @@ func writePlanText(w io.Writer, plan *engine.Plan) error {
 	vus, maxMs := planTotals(plan)
 	fmt.Fprintf(w, "%d scenario(s), up to %d VUs, at most %s including graceful stops\n\n",
 		len(plan.Scenarios), vus, time.Duration(maxMs)*time.Millisecond)
+	if plan.Segment != "" {
+		// The figures below are the whole test's; say what this segment
+		// takes of them.
+		if share, err := engine.NewSegmentShare(plan.Segment, plan.Sequence); err == nil && !share.Whole() {
+			fmt.Fprintf(w, "execution segment %s: this instance runs %d of the %d VUs; iterations and rates are split the same way\n\n",
+				plan.Segment, segmentVUs(plan, share), vus)
+		}
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tEXECUTOR\tMAX VUS\tSTART\tDURATION\tWITH GRACEFUL STOP\tPARAMETERS")
 	for _, sp := range plan.Scenarios {
@@ -176,4 +184,13 @@ func scenarioParams(c engine.ScenarioConfig) string {
 		p = append(p, "lateStarts="+c.LateStarts)
 	}
 	return strings.Join(p, " ")
+}
+
+// segmentVUs is how many of the plan's VUs one segment runs.
+func segmentVUs(plan *engine.Plan, share *engine.SegmentShare) int64 {
+	var n int64
+	for _, sp := range plan.Scenarios {
+		n += share.Count(sp.MaxVUs)
+	}
+	return n
 }

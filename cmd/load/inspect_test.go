@@ -171,3 +171,17 @@ func TestInspect_InvalidPlan(t *testing.T) {
 		})
 	}
 }
+
+func TestInspect_ExecutionSegmentShare(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "s.js")
+	if err := os.WriteFile(script, []byte("export default function () {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runLoad(t, 30*time.Second, "inspect", "-u", "9", "-d", "10s",
+		"--execution-segment", "1/3:2/3", "--execution-segment-sequence", "0,1/3,2/3,1", script)
+	r.wantCode(t, 0)
+	if !strings.Contains(r.stdout, "this instance runs 3 of the 9 VUs") {
+		t.Errorf("inspect does not show the segment's share:\n%s", r.stdout)
+	}
+}
