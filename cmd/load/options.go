@@ -183,7 +183,7 @@ func (f *runFlags) options(fs flagSet) (engine.Options, error) {
 // LOAD_USER_AGENT, LOAD_INSECURE_SKIP_TLS_VERIFY, ...
 func envOptions(environ []string) (engine.Options, error) {
 	env := map[string]string{}
-	from := map[string]string{} // option name -> the variable that set it
+	from := map[string]string{}                       // option name -> the variable that set it
 	for _, prefix := range []string{"K6_", "LOAD_"} { // LOAD_ last: it wins
 		for _, kv := range environ {
 			k, v, ok := strings.Cut(kv, "=")
