@@ -273,3 +273,39 @@ func TestAnalyze_Points(t *testing.T) {
 		t.Errorf("knee or sustainable rate without steps")
 	}
 }
+
+// TestRender_LatencyChartShowsStepsAboveTheAxis: the latency chart's axis
+// stops at 4× the objective, and the overloaded steps above it are drawn
+// on the top edge with their value and a caption, not cut off silently.
+func TestRender_LatencyChartShowsStepsAboveTheAxis(t *testing.T) {
+	path := synthStaircase(t, []float64{150, 300, 450, 600, 750, 900, 1050, 1200}, 3)
+	cfg := DefaultConfig()
+	cfg.SLOs = mustSLOs(t, "p(95)<50ms")
+	r := analyzeFile(t, path, cfg)
+	above := 0
+	for _, st := range r.Steps {
+		if *st.SLOs[0].Value > 200 {
+			above++
+		}
+	}
+	if above == 0 {
+		t.Fatal("the synthetic run has no step above 200 ms; the test checks nothing")
+	}
+	svg := r.latencyChart()
+	if got := strings.Count(svg, `class="above"`); got != above {
+		t.Errorf("%d steps drawn on the top edge, want %d", got, above)
+	}
+	if !strings.Contains(svg, fmt.Sprintf("▲ %d point(s) above 200 are drawn on the top edge", above)) {
+		t.Errorf("the chart does not say that %d steps lie above its axis", above)
+	}
+	for _, st := range r.Steps {
+		if v := *st.SLOs[0].Value; v > 200 && !strings.Contains(svg, "↑"+num(v)) {
+			t.Errorf("step %d's value %s is not shown", st.Index, num(v))
+		}
+	}
+	for _, want := range []string{"objective p(95)<50ms", "knee: step"} {
+		if !strings.Contains(html.UnescapeString(svg), want) {
+			t.Errorf("latency chart lacks %q", want)
+		}
+	}
+}

@@ -3,24 +3,14 @@ package capacity
 import (
 	"math"
 	"strconv"
+
+	"github.com/loadline/loadline/report/svgchart"
 )
 
-// num formats a rate or count for people: whole numbers as such, values of
-// 1000 and more rounded to units, smaller ones to 4 significant digits.
-func num(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "n/a"
-	case math.IsInf(v, 1):
-		return "∞"
-	case math.IsInf(v, -1):
-		return "−∞"
-	case v == math.Trunc(v) || math.Abs(v) >= 1000:
-		return strconv.FormatFloat(math.Round(v), 'f', 0, 64)
-	}
-	d := 3 - int(math.Floor(math.Log10(math.Abs(v))))
-	return strconv.FormatFloat(v, 'f', min(max(d, 0), 6), 64)
-}
+// num formats a rate or count for people (svgchart.Num): whole numbers
+// as such, values of 1000 and more rounded to units, smaller ones to 4
+// significant digits.
+func num(v float64) string { return svgchart.Num(v) }
 
 // sci formats a model parameter with 4 significant digits.
 func sci(v float64) string {

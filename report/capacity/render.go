@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"strings"
+
+	"github.com/loadline/loadline/report/svgchart"
 )
 
 // WriteJSON writes r as indented JSON (schema: docs/capacity.md).
@@ -168,111 +170,56 @@ td.l,th.l{text-align:left}.fail{background:#fde8e8}svg{margin:1em 1em 0 0;border
 </body></html>
 `))
 
-// chart is a minimal SVG scatter/line plot with linear axes.
-type chart struct {
-	id, title, xlabel, ylabel string
-	xmin, xmax, ymin, ymax    float64
-	b                         strings.Builder
-}
-
-const (
-	chartW, chartH                     = 560.0, 340.0
-	padL, padR, padT, padB             = 64.0, 16.0, 28.0, 44.0
-	plotW, plotH                       = chartW - padL - padR, chartH - padT - padB
-	colPoints, colFit, colSLO, colKnee = "#1f77b4", "#d62728", "#2ca02c", "#9467bd"
-)
-
-func (c *chart) px(x float64) float64 { return padL + (x-c.xmin)/(c.xmax-c.xmin)*plotW }
-func (c *chart) py(y float64) float64 { return padT + plotH - (y-c.ymin)/(c.ymax-c.ymin)*plotH }
-
-func (c *chart) start() {
-	if c.xmax <= c.xmin {
-		c.xmax = c.xmin + 1
-	}
-	if c.ymax <= c.ymin {
-		c.ymax = c.ymin + 1
-	}
-	fmt.Fprintf(&c.b, `<svg xmlns="http://www.w3.org/2000/svg" width="%g" height="%g" viewBox="0 0 %g %g" font-size="11">`, chartW, chartH, chartW, chartH)
-	fmt.Fprintf(&c.b, `<text x="%g" y="16" font-size="13">%s</text>`, padL, template.HTMLEscapeString(c.title))
-	fmt.Fprintf(&c.b, `<rect x="%g" y="%g" width="%g" height="%g" fill="none" stroke="#999"/>`, padL, padT, plotW, plotH)
-	fmt.Fprintf(&c.b, `<clipPath id="plot-%s"><rect x="%g" y="%g" width="%g" height="%g"/></clipPath>`, c.id, padL, padT, plotW, plotH)
-	for i := 0; i <= 4; i++ {
-		x := c.xmin + (c.xmax-c.xmin)*float64(i)/4
-		y := c.ymin + (c.ymax-c.ymin)*float64(i)/4
-		fmt.Fprintf(&c.b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, c.px(x), padT+plotH+14, num(x))
-		fmt.Fprintf(&c.b, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`, padL-4, c.py(y)+4, num(y))
-	}
-	fmt.Fprintf(&c.b, `<text x="%g" y="%g" text-anchor="middle">%s</text>`, padL+plotW/2, chartH-8, template.HTMLEscapeString(c.xlabel))
-	fmt.Fprintf(&c.b, `<text x="12" y="%g" transform="rotate(-90 12 %g)" text-anchor="middle">%s</text>`, padT+plotH/2, padT+plotH/2, template.HTMLEscapeString(c.ylabel))
-}
-
-func (c *chart) dot(x, y float64, color string) {
-	fmt.Fprintf(&c.b, `<circle cx="%.1f" cy="%.1f" r="3.5" fill="%s"/>`, c.px(x), c.py(math.Min(y, c.ymax)), color)
-}
-
-func (c *chart) line(xs, ys []float64, color, dash string) {
-	var pts []string
-	for i := range xs {
-		// Clamp far outside the plot only (the clip path hides the rest),
-		// so a line leaving the plot keeps its slope.
-		y := math.Max(c.ymin-c.ymax, math.Min(ys[i], 2*c.ymax))
-		pts = append(pts, fmt.Sprintf("%.1f,%.1f", c.px(xs[i]), c.py(y)))
-	}
-	fmt.Fprintf(&c.b, `<polyline clip-path="url(#plot-%s)" fill="none" stroke="%s" stroke-width="1.5" stroke-dasharray="%s" points="%s"/>`, c.id, color, dash, strings.Join(pts, " "))
-}
-
-func (c *chart) label(x, y float64, color, text string) {
-	fmt.Fprintf(&c.b, `<text x="%.1f" y="%.1f" fill="%s">%s</text>`, c.px(x)+4, c.py(y)-4, color, template.HTMLEscapeString(text))
-}
-
-func (c *chart) end() string { c.b.WriteString("</svg>"); return c.b.String() }
-
 // uslChart plots the fitted points and the USL curve.
 func (r *Report) uslChart() string {
 	if len(r.Points) == 0 {
 		return ""
 	}
-	c := &chart{id: "usl", title: "Throughput vs concurrency, with the USL fit", xlabel: "concurrency N", ylabel: "throughput /s"}
+	var xmax, ymax float64
 	for _, p := range r.Points {
-		c.xmax = math.Max(c.xmax, p.Concurrency)
-		c.ymax = math.Max(c.ymax, p.Throughput)
+		xmax = math.Max(xmax, p.Concurrency)
+		ymax = math.Max(ymax, p.Throughput)
 	}
-	if r.USL != nil && finite(r.USL.PeakConcurrency) != nil && r.USL.PeakConcurrency < 3*c.xmax {
-		c.xmax = math.Max(c.xmax, r.USL.PeakConcurrency*1.1)
+	if r.USL != nil && finite(r.USL.PeakConcurrency) != nil && r.USL.PeakConcurrency < 3*xmax {
+		xmax = math.Max(xmax, r.USL.PeakConcurrency*1.1)
 	}
-	c.xmax *= 1.05
+	xmax *= 1.05
 	if u := r.USL; u != nil {
 		// Show the curve's peak when it is within 3× the highest measured
 		// throughput; beyond, the curve is clipped at the plot's edge.
-		top := c.ymax
+		top := ymax
 		for i := 0; i <= 100; i++ {
-			top = math.Max(top, math.Min(u.At(c.xmax*float64(i)/100), 3*c.ymax))
+			top = math.Max(top, math.Min(u.At(xmax*float64(i)/100), 3*ymax))
 		}
-		c.ymax = top
+		ymax = top
 	}
-	c.ymax *= 1.1
-	c.start()
+	ymax *= 1.1
+	c := svgchart.New(svgchart.Options{ID: "usl", Title: "Throughput vs concurrency, with the USL fit",
+		XLabel: "concurrency N", YLabel: "throughput /s", XMax: xmax, YMax: ymax})
+	c.Legend(svgchart.Blue, "", "measured")
 	if u := r.USL; u != nil {
 		var xs, ys []float64
 		for i := 0; i <= 100; i++ {
-			n := c.xmax * float64(i) / 100
+			n := xmax * float64(i) / 100
 			xs, ys = append(xs, n), append(ys, u.At(n))
 		}
-		c.line(xs, ys, colFit, "")
-		if finite(u.PeakConcurrency) != nil && u.PeakConcurrency <= c.xmax {
-			c.line([]float64{u.PeakConcurrency, u.PeakConcurrency}, []float64{c.ymin, c.ymax}, colFit, "4 3")
-			c.label(u.PeakConcurrency, c.ymax*0.95, colFit, "N* = "+num(u.PeakConcurrency))
+		c.Line(xs, ys, svgchart.Red, "")
+		c.Legend(svgchart.Red, "", "USL fit")
+		if finite(u.PeakConcurrency) != nil && u.PeakConcurrency <= xmax {
+			c.VLine(u.PeakConcurrency, svgchart.Red, "4 3", "N* = "+num(u.PeakConcurrency))
 		}
 	}
 	for _, p := range r.Points {
-		c.dot(p.Concurrency, p.Throughput, colPoints)
+		c.Dot(p.Concurrency, p.Throughput, svgchart.Blue)
 	}
-	return c.end()
+	return c.SVG()
 }
 
 // latencyChart plots each step's latency objective statistic (p95 when no
 // latency objective is given) against its offered rate, with the
-// objective's limit and the knee.
+// objective's limit and the knee. With a latency objective the y axis
+// stops at 4× its limit, so the passing steps stay readable; slower steps
+// are drawn on the top edge with their value, and the caption says so.
 func (r *Report) latencyChart() string {
 	if len(r.Steps) == 0 || r.Steps[len(r.Steps)-1].OfferedRPS <= 0 {
 		return ""
@@ -284,39 +231,37 @@ func (r *Report) latencyChart() string {
 			break
 		}
 	}
-	c := &chart{id: "latency", title: "Latency " + stat + " vs offered load", xlabel: "offered /s", ylabel: stat + " ms"}
 	ys := make([]float64, len(r.Steps))
 	xs := make([]float64, len(r.Steps))
-	var maxY float64
+	var xmax, maxY float64
 	for i, st := range r.Steps {
 		xs[i] = st.OfferedRPS
 		ys[i] = st.LatencyMS.P95
 		if idx >= 0 && st.SLOs[idx].Value != nil {
 			ys[i] = *st.SLOs[idx].Value
 		}
-		c.xmax = math.Max(c.xmax, xs[i])
+		xmax = math.Max(xmax, xs[i])
 		maxY = math.Max(maxY, ys[i])
 	}
-	c.ymax = maxY * 1.1
+	ymax := maxY * 1.1
 	if !math.IsNaN(limit) {
-		// Keep the objective and the passing steps readable when the
-		// overloaded steps are orders of magnitude slower.
-		c.ymax = math.Min(c.ymax, math.Max(limit*4, 1))
+		ymax = math.Min(ymax, math.Max(limit*4, 1))
+		ymax = math.Max(ymax, limit*1.2) // the objective's line stays inside
 	}
-	c.xmax *= 1.05
-	c.start()
-	c.line(xs, ys, colPoints, "")
+	c := svgchart.New(svgchart.Options{ID: "latency", Title: "Latency " + stat + " vs offered load",
+		XLabel: "offered /s", YLabel: stat + " ms", XMax: xmax * 1.05, YMax: ymax})
+	c.Line(xs, ys, svgchart.Blue, "")
+	c.Legend(svgchart.Blue, "", "measured "+stat)
 	for i := range xs {
-		c.dot(xs[i], ys[i], colPoints)
+		c.Dot(xs[i], ys[i], svgchart.Blue)
 	}
 	if !math.IsNaN(limit) {
-		c.line([]float64{c.xmin, c.xmax}, []float64{limit, limit}, colSLO, "6 3")
-		c.label(c.xmin, limit, colSLO, "objective "+r.Inputs.SLOs[idx].Source)
+		c.HLine(limit, svgchart.Green, "6 3", "objective "+r.Inputs.SLOs[idx].Source)
+		c.Legend(svgchart.Green, "6 3", "objective")
 	}
 	if r.Knee != nil && r.Knee.Found {
-		k := r.Knee.OfferedRPS
-		c.line([]float64{k, k}, []float64{c.ymin, c.ymax}, colKnee, "2 2")
-		c.label(k, c.ymax*0.9, colKnee, "knee: step "+fmt.Sprint(r.Knee.Step))
+		c.VLine(r.Knee.OfferedRPS, svgchart.Purple, "2 2", "knee: step "+fmt.Sprint(r.Knee.Step))
+		c.Legend(svgchart.Purple, "2 2", "knee")
 	}
-	return c.end()
+	return c.SVG()
 }
