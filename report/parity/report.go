@@ -123,6 +123,9 @@ type Report struct {
 	Production string `json:"production"`
 	// Tolerance is the X of the verdicts (0.15 = ±15%).
 	Tolerance float64 `json:"tolerance"`
+	// Rules are the parameters every verdict and interval of the report
+	// was computed with.
+	Rules Rules `json:"rules"`
 	// Drifts are ranked highest risk first.
 	Drifts []Drift `json:"drifts"`
 	// EnvScore is EnvScore(Drifts).
@@ -146,6 +149,32 @@ type Report struct {
 	Verdict string `json:"verdict"`
 }
 
+// Rules are the parameters a report was computed with, so its text and
+// JSON can state them: Options after defaults, plus the fixed penalties of
+// the environment score.
+type Rules struct {
+	// Tolerance is X: ratios within 1 ± X, the prediction within ±X.
+	Tolerance float64 `json:"tolerance"`
+	// ErrorTolerance is the largest error-rate difference (0..1) still
+	// counted as parity.
+	ErrorTolerance float64 `json:"error_tolerance"`
+	// SLO is the objective that makes a span sustainable.
+	SLO string `json:"slo"`
+	// BootstrapRounds, Confidence and Seed are the bootstrap's settings;
+	// the resampling unit is one results-file interval.
+	BootstrapRounds int     `json:"bootstrap_rounds"`
+	Confidence      float64 `json:"confidence"`
+	Seed            uint64  `json:"seed"`
+	// Service is the service the runs measured ("" without one in both
+	// descriptors).
+	Service string `json:"service,omitempty"`
+	// PenaltyHigh, PenaltyMedium and PenaltyLow are subtracted from 100
+	// per drift for the environment score.
+	PenaltyHigh   float64 `json:"penalty_high"`
+	PenaltyMedium float64 `json:"penalty_medium"`
+	PenaltyLow    float64 `json:"penalty_low"`
+}
+
 // Build makes the parity report. stagingRuns and productionRuns may be
 // empty; the comparison needs both, the prediction needs staging's.
 func Build(staging, production *Descriptor, stagingRuns, productionRuns []*results.Run, o Options) (r *Report, err error) {
@@ -156,6 +185,10 @@ func Build(staging, production *Descriptor, stagingRuns, productionRuns []*resul
 	r = &Report{Staging: nameOr(staging.Name, "staging"), Production: nameOr(production.Name, "production"), Tolerance: o.Tolerance}
 	r.Drifts = Diff(staging, production)
 	r.EnvScore = EnvScore(r.Drifts)
+
+	r.Rules = Rules{Tolerance: o.Tolerance, ErrorTolerance: o.ErrorTolerance, SLO: o.SLO.String(),
+		BootstrapRounds: o.Bootstrap, Confidence: o.Confidence, Seed: o.Seed,
+		PenaltyHigh: PenaltyHigh, PenaltyMedium: PenaltyMedium, PenaltyLow: PenaltyLow}
 
 	var st, pr *Service
 	if o.Service != "" {
@@ -174,6 +207,7 @@ func Build(staging, production *Descriptor, stagingRuns, productionRuns []*resul
 	stRep, prRep := 1, 1
 	if st != nil {
 		stRep, prRep = st.Replicas, pr.Replicas
+		r.Rules.Service = st.Name
 	}
 
 	if len(stagingRuns) > 0 && len(productionRuns) > 0 {
