@@ -16,10 +16,10 @@ import (
 
 func (c *cli) rightsizeCmd() *cobra.Command {
 	var (
-		usage, promURL, qCPU, qMem, env, jsonOut, mdOut string
-		from, slos, serviceLabels                       []string
-		step                                            time.Duration
-		rule                                            = rightsize.DefaultRule()
+		usage, promURL, qCPU, qMem, env, jsonOut, mdOut, htmlOut string
+		from, slos, serviceLabels                                []string
+		step                                                     time.Duration
+		rule                                                     = rightsize.DefaultRule()
 	)
 	cmd := &cobra.Command{
 		Use:   "rightsize (--usage usage.csv | --prometheus URL --query-cpu Q --query-mem Q) --from RESULTS...",
@@ -31,6 +31,10 @@ per service and per instance:
 
   request = p90 of usage × 1.15   (VPA's target: p90 plus a 15% safety margin)
   limit   = max usage ÷ 0.8       (a Kubecost-style ceiling), at least the request
+
+(--request-percentile, --margin and --limit-utilization change the numbers;
+the report states the ones used.) --html charts each service's CPU and memory
+over the run with the recommended and current requests and limits.
 
 With --env, the current requests come from the environment descriptor and
 the report says how over-provisioned they are: (current − recommended) ÷
@@ -90,12 +94,14 @@ See docs/rightsize.md. Exit codes: 0 done, 1 I/O or Prometheus error,
 				}
 			}
 			rep.Services = rightsize.Recommend(samples, ws, rule, desc)
+			rep.Usage = rightsize.Usage(samples, ws, rightsize.RunsSpan(runs))
 			if len(rep.Services) == 0 {
 				rep.Warnings = append(rep.Warnings, "no usage sample falls inside the run's window: check the clock, the queries and the time range of the data")
 			}
 			return c.writeReports(rep.WriteMarkdown, map[string]func(*bytes.Buffer) error{
 				jsonOut: func(b *bytes.Buffer) error { return rep.WriteJSON(b) },
 				mdOut:   func(b *bytes.Buffer) error { return rep.WriteMarkdown(b) },
+				htmlOut: func(b *bytes.Buffer) error { return rep.WriteHTML(b) },
 			})
 		},
 	}
@@ -114,6 +120,7 @@ See docs/rightsize.md. Exit codes: 0 done, 1 I/O or Prometheus error,
 	fl.Float64Var(&rule.LimitUtilization, "limit-utilization", rule.LimitUtilization, "target utilization of the limit at the observed peak")
 	fl.StringVar(&jsonOut, "json", "", "write the report as JSON to FILE")
 	fl.StringVar(&mdOut, "md", "", "write the report as Markdown to FILE")
+	fl.StringVar(&htmlOut, "html", "", "write the report as a self-contained HTML page with usage charts to FILE")
 	return cmd
 }
 

@@ -149,7 +149,7 @@ var htmlTmpl = template.Must(template.New("capacity").Parse(`<!DOCTYPE html>
 <style>
 body{font-family:system-ui,sans-serif;margin:2em;max-width:72em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right;vertical-align:top}
-td.l,th.l{text-align:left}.fail{background:#fde8e8}svg{margin:1em 1em 0 0;border:1px solid #eee}
+td.l,th.l{text-align:left}.fail{background:#fde8e8}svg{margin:1em 1em 0 0;border:1px solid #eee;vertical-align:top}
 </style></head><body>
 <h1>Capacity report</h1>
 <p>Sources: {{range $i, $s := .R.Inputs.Sources}}{{if $i}}, {{end}}<code>{{$s}}</code>{{end}}. Objectives: {{.SLOs}}. Instances during the run: {{.R.Inputs.Instances}} ({{.R.Inputs.InstancesSource}}).</p>
@@ -249,7 +249,7 @@ func (r *Report) latencyChart() string {
 		ymax = math.Max(ymax, limit*1.2) // the objective's line stays inside
 	}
 	c := svgchart.New(svgchart.Options{ID: "latency", Title: "Latency " + stat + " vs offered load",
-		XLabel: "offered /s", YLabel: stat + " ms", XMax: xmax * 1.05, YMax: ymax})
+		XLabel: "offered /s", YLabel: stat + " ms", XMax: xmax * 1.05, YMax: ymax, LegendBottom: true})
 	c.Line(xs, ys, svgchart.Blue, "")
 	c.Legend(svgchart.Blue, "", "measured "+stat)
 	for i := range xs {

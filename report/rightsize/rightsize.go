@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -106,7 +107,10 @@ type Report struct {
 	Rule       Rule     `json:"rule"`
 	// Services are sorted by name.
 	Services []Recommendation `json:"services"`
-	Warnings []string         `json:"warnings,omitempty"`
+	// Usage is the usage read, per service over the run (Usage), for the
+	// HTML charts; absent when not set.
+	Usage    []UsageSeries `json:"usage,omitempty"`
+	Warnings []string      `json:"warnings,omitempty"`
 }
 
 // Recommend summarizes the samples that fall in a window (inclusive ends)
@@ -115,14 +119,7 @@ type Report struct {
 // NaN are skipped for that resource.
 func Recommend(samples []Sample, windows []Window, rule Rule, current *parity.Descriptor) []Recommendation {
 	rule = rule.withDefaults()
-	in := func(t time.Time) bool {
-		for _, w := range windows {
-			if !t.Before(w.Start) && !t.After(w.End) {
-				return true
-			}
-		}
-		return false
-	}
+	in := func(t time.Time) bool { return inWindows(t, windows) }
 	cpu, mem := map[string][]float64{}, map[string][]float64{}
 	var names []string
 	seen := map[string]bool{}
@@ -210,39 +207,86 @@ func (r *Report) WriteJSON(w io.Writer) error {
 }
 
 // WriteMarkdown writes r as Markdown; the same text is the terminal
-// output of `load rightsize`.
+// output of `load rightsize`. It states the rule with the parameters the
+// report was computed with (RuleText).
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString("# Right-sizing\n\n")
-	fmt.Fprintf(&b, "Usage from %s", r.Source)
-	if r.CPUQuery != "" || r.MemQuery != "" {
-		fmt.Fprintf(&b, " (CPU `%s`, memory `%s`, step %ss)", r.CPUQuery, r.MemQuery, fmtG(r.StepSeconds))
-	}
-	fmt.Fprintf(&b, ", over %s.\n\n", r.WindowRule)
-	fmt.Fprintf(&b, "Rule: request = p%s of usage × %s (anchored on VPA's target: p90 plus a 15%% safety margin); limit = max usage ÷ %s (a Kubecost-style ceiling: the peak at a target utilization), never below the request. Over-provisioning = (current − recommended) ÷ current.\n\n",
-		fmtG(r.Rule.RequestPercentile), fmtG(1+r.Rule.SafetyMargin), fmtG(r.Rule.LimitUtilization))
-	b.WriteString("| service | resource | samples | p50 | p90 | p99 | max | request | limit | current | over-provisioned |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "%s\n\n", r.SourceText())
+	fmt.Fprintf(&b, "%s\n\n", r.RuleText())
+	fmt.Fprintf(&b, "| service | resource | samples | p50 | p90 | p99 | max | base p%s | request | limit | current | over-provisioned |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n", fmtG(r.Rule.RequestPercentile))
 	for _, s := range r.Services {
-		row := func(name string, x Resource, f func(float64) string) {
-			if x.Samples == 0 {
-				fmt.Fprintf(&b, "| %s | %s | 0 | | | | | | | %s | |\n", s.Service, name, orDash(x.Current, f))
-				return
+		for _, x := range s.resources() {
+			fmt.Fprintf(&b, "| %s |", s.Service)
+			for _, c := range x.cells() {
+				fmt.Fprintf(&b, " %s |", c)
 			}
-			over := "—"
-			if x.OverProvisionedPct != nil {
-				over = fmt.Sprintf("%.1f%%", *x.OverProvisionedPct)
-			}
-			fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", s.Service, name, x.Samples,
-				f(x.P50), f(x.P90), f(x.P99), f(x.Max), f(x.Request), f(x.Limit), orDash(x.Current, f), over)
+			b.WriteString("\n")
 		}
-		row("cpu", s.CPU, cores)
-		row("memory", s.Memory, bytesIEC)
 	}
 	for _, wn := range r.Warnings {
 		fmt.Fprintf(&b, "\nwarning: %s\n", wn)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// SourceText says in a sentence where the usage came from and which
+// samples count.
+func (r *Report) SourceText() string {
+	s := "Usage from " + r.Source
+	if r.CPUQuery != "" || r.MemQuery != "" {
+		s += fmt.Sprintf(" (CPU `%s`, memory `%s`, step %ss)", r.CPUQuery, r.MemQuery, fmtG(r.StepSeconds))
+	}
+	return s + ", over " + r.WindowRule + "."
+}
+
+// RuleText states the sizing rule with the parameters used, and how they
+// relate to the anchors (VPA's p90 × 1.15, a Kubecost-style max ÷ 0.8).
+func (r *Report) RuleText() string {
+	ru, d := r.Rule, DefaultRule()
+	anchors := "These are the defaults, anchored on VPA's target (p90 plus a 15% safety margin) and a Kubecost-style ceiling (the peak at 80% utilization)."
+	if ru != d {
+		var changed []string
+		if ru.RequestPercentile != d.RequestPercentile {
+			changed = append(changed, fmt.Sprintf("percentile p%s instead of p%s", fmtG(ru.RequestPercentile), fmtG(d.RequestPercentile)))
+		}
+		if ru.SafetyMargin != d.SafetyMargin {
+			changed = append(changed, fmt.Sprintf("margin %s%% instead of %s%%", fmtG(100*ru.SafetyMargin), fmtG(100*d.SafetyMargin)))
+		}
+		if ru.LimitUtilization != d.LimitUtilization {
+			changed = append(changed, fmt.Sprintf("limit utilization %s%% instead of %s%%", fmtG(100*ru.LimitUtilization), fmtG(100*d.LimitUtilization)))
+		}
+		anchors = "Changed from the defaults (VPA's p90 × 1.15 and a Kubecost-style max ÷ 0.8): " + strings.Join(changed, ", ") + "."
+	}
+	return fmt.Sprintf("Rule: request = p%s of usage × (1 + %s%% margin) = p%s × %s; limit = max usage ÷ %s (the peak at %s%% utilization), never below the request; over-provisioned = (current − recommended request) ÷ current. %s",
+		fmtG(ru.RequestPercentile), fmtG(100*ru.SafetyMargin), fmtG(ru.RequestPercentile), fmtG(1+ru.SafetyMargin),
+		fmtG(ru.LimitUtilization), fmtG(100*ru.LimitUtilization), anchors)
+}
+
+// resourceRow is one resource of a service, formatted.
+type resourceRow struct {
+	name string
+	x    Resource
+	f    func(float64) string
+}
+
+func (s Recommendation) resources() []resourceRow {
+	return []resourceRow{{"cpu", s.CPU, cores}, {"memory", s.Memory, bytesIEC}}
+}
+
+// cells are the table cells after the service: resource, samples, p50,
+// p90, p99, max, base, request, limit, current, over-provisioned.
+func (r resourceRow) cells() []string {
+	x, f := r.x, r.f
+	if x.Samples == 0 {
+		return []string{r.name, "0", "", "", "", "", "", "", "", orDash(x.Current, f), ""}
+	}
+	over := "—"
+	if x.OverProvisionedPct != nil {
+		over = fmt.Sprintf("%.1f%%", *x.OverProvisionedPct)
+	}
+	return []string{r.name, fmt.Sprint(x.Samples), f(x.P50), f(x.P90), f(x.P99), f(x.Max), f(x.Base), f(x.Request), f(x.Limit), orDash(x.Current, f), over}
 }
 
 func orDash(v float64, f func(float64) string) string {
@@ -252,7 +296,7 @@ func orDash(v float64, f func(float64) string) string {
 	return f(v)
 }
 
-func fmtG(v float64) string { return fmt.Sprintf("%g", v) }
+func fmtG(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 
 // cores writes CPU as millicores ("250m").
 func cores(v float64) string { return fmt.Sprintf("%.0fm", v*1000) }

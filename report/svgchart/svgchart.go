@@ -41,6 +41,9 @@ type Options struct {
 	YFormat func(float64) string
 	Width   float64
 	Height  float64
+	// LegendBottom puts the legend in the plot's bottom right corner
+	// instead of the top right (for data that ends high on the right).
+	LegendBottom bool
 }
 
 // Chart is an SVG chart being drawn.
@@ -72,6 +75,14 @@ func New(o Options) *Chart {
 	}
 	if o.YFormat == nil {
 		o.YFormat = Num
+	}
+	// An axis from 0 with the default five ticks ends on a round number,
+	// so the ticks are round too.
+	if o.XMin == 0 && o.XTicks == nil {
+		o.XMax = NiceMax(o.XMax)
+	}
+	if o.YMin == 0 {
+		o.YMax = NiceMax(o.YMax)
 	}
 	c := &Chart{o: o, padL: 64, padR: 16, padT: 28, padB: 44}
 	c.plotW, c.plotH = o.Width-c.padL-c.padR, o.Height-c.padT-c.padB
@@ -166,12 +177,12 @@ func (c *Chart) HLine(y float64, color, dash, label string) {
 	}
 }
 
-// VLine draws a vertical reference line at x, with a label near its top
-// ("" for none).
+// VLine draws a vertical reference line at x, with a label at four
+// fifths of the plot's height ("" for none).
 func (c *Chart) VLine(x float64, color, dash, label string) {
 	c.Line([]float64{x, x}, []float64{c.o.YMin, c.o.YMax}, color, dash)
 	if label != "" && x >= c.o.XMin && x <= c.o.XMax {
-		c.Text(x, c.o.YMin+(c.o.YMax-c.o.YMin)*0.92, color, label)
+		c.Text(x, c.o.YMin+(c.o.YMax-c.o.YMin)*0.8, color, label)
 	}
 }
 
@@ -242,6 +253,9 @@ func (c *Chart) SVG() string {
 		bw := 28 + 6.2*float64(w)
 		x := c.padL + c.plotW - bw - 6
 		y := c.padT + 6
+		if c.o.LegendBottom {
+			y = c.padT + c.plotH - 12 - 14*float64(len(c.legend))
+		}
 		fmt.Fprintf(&c.b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%d" fill="#fff" fill-opacity="0.85" stroke="#ddd"/>`, x, y, bw, 6+14*len(c.legend))
 		for i, l := range c.legend {
 			ly := y + 12 + 14*float64(i)
@@ -283,4 +297,27 @@ func Num(v float64) string {
 	}
 	d := 3 - int(math.Floor(math.Log10(math.Abs(v))))
 	return strconv.FormatFloat(v, 'f', min(max(d, 0), 6), 64)
+}
+
+// niceSteps are the mantissas of round tick steps.
+var niceSteps = []float64{1, 1.2, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8, 10}
+
+// NiceMax returns the smallest top of an axis from 0 at or above v whose
+// four tick steps are round (1, 1.2, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5 or
+// 8 × a power of ten): 59.8 → 60, 478.9 → 480, 1983 → 2000. Non-positive
+// or non-finite v is returned as is.
+func NiceMax(v float64) float64 {
+	if !(v > 0) || math.IsInf(v, 0) {
+		return v
+	}
+	step := v / 4
+	p := math.Pow(10, math.Floor(math.Log10(step)))
+	for _, m := range niceSteps {
+		// A relative tolerance keeps v = 4 × a round step from rounding
+		// up through floating-point noise.
+		if m*p >= step*(1-1e-12) {
+			return 4 * m * p
+		}
+	}
+	return 40 * p
 }

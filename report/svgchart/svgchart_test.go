@@ -148,3 +148,31 @@ func TestNum(t *testing.T) {
 		})
 	}
 }
+
+func TestNiceMax(t *testing.T) {
+	tests := []struct {
+		name    string
+		v, want float64
+	}{
+		{"already round", 200, 200},
+		{"seconds", 59.82, 60},
+		{"throughput", 478.9, 480},
+		{"rate", 1983, 2000},
+		{"ratio", 2.29, 2.4},
+		{"small", 0.0133, 0.016},
+		{"exact multiple", 100, 100},
+		{"zero", 0, 0},
+		{"negative", -3, -3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := NiceMax(tt.v)
+			if math.Abs(got-tt.want) > 1e-9*math.Max(1, tt.want) {
+				t.Errorf("NiceMax(%g) = %g, want %g", tt.v, got, tt.want)
+			}
+			if tt.v > 0 && got < tt.v {
+				t.Errorf("NiceMax(%g) = %g is below the value", tt.v, got)
+			}
+		})
+	}
+}
