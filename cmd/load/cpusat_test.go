@@ -108,8 +108,8 @@ func TestProcessCPU(t *testing.T) {
 	}
 }
 
-// TestGCPercentFor: a small live heap may grow by gcMinHeadroom before the
-// next collection; a large one keeps Go's default of 100.
+// TestGCPercentFor: the heap may grow by gcHeadroom between collections,
+// within GOGC 25..1000.
 func TestGCPercentFor(t *testing.T) {
 	tests := []struct {
 		name string
@@ -121,7 +121,9 @@ func TestGCPercentFor(t *testing.T) {
 		{"16 MiB: 64/16", 16 << 20, 400},
 		{"32 MiB", 32 << 20, 200},
 		{"64 MiB: the default", 64 << 20, 100},
-		{"1 GiB: never below the default", 1 << 30, 100},
+		{"128 MiB: half", 128 << 20, 50},
+		{"256 MiB: a quarter", 256 << 20, 25},
+		{"1 GiB: never below a quarter", 1 << 30, 25},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -14,20 +14,24 @@ import (
 // JavaScript values), so it collected several times a second and spent
 // about 6% of its CPU marking (profile of bench/scenarios/get.js, 50 VUs, one
 // core). Rather than a fixed higher GOGC, which would multiply the heap of a
-// 1,000-VU run as well, the tuner keeps a minimum headroom: after each check
+// 1,000-VU run as well, the tuner keeps a fixed headroom: after each check
 // it sets
 //
-//	GOGC = clamp(100 × gcMinHeadroom / live heap, 100, gcMaxPercent)
+//	GOGC = clamp(100 × gcHeadroom / live heap, gcMinPercent, gcMaxPercent)
 //
-// so that a small heap may grow by gcMinHeadroom (64 MiB) before the next
-// collection, and a heap above 64 MiB behaves as with the default. The cost
-// is at most gcMinHeadroom of extra RSS. A GOGC or GOMEMLIMIT in the
+// so that the heap may grow by gcHeadroom (64 MiB) between collections: a
+// small heap collects far less often than with the default, a heap of 64 to
+// 256 MiB holds less garbage than with the default (whose headroom equals
+// the live heap), and a larger one keeps a quarter of its size, so that a
+// long run's RSS settles early (bench/RESULTS.md, run length). Compared with
+// the default the cost is at most 64 MiB of extra RSS for a small heap. A GOGC or GOMEMLIMIT in the
 // environment means the user chose: the tuner then does nothing. Go's own
 // memory limit (GOMEMLIMIT) still bounds the heap when set.
 const (
-	gcMinHeadroom = 64 << 20
-	gcMaxPercent  = 1000
-	gcTuneEvery   = 250 * time.Millisecond
+	gcHeadroom   = 64 << 20
+	gcMinPercent = 25
+	gcMaxPercent = 1000
+	gcTuneEvery  = 250 * time.Millisecond
 )
 
 // gcPercentFor returns the GOGC value for a live heap of live bytes.
@@ -35,8 +39,8 @@ func gcPercentFor(live uint64) int {
 	if live == 0 {
 		return gcMaxPercent
 	}
-	p := int(100 * uint64(gcMinHeadroom) / live)
-	return min(max(p, 100), gcMaxPercent)
+	p := int(100 * uint64(gcHeadroom) / live)
+	return min(max(p, gcMinPercent), gcMaxPercent)
 }
 
 // tuneGC starts the GC tuner unless environ sets GOGC or GOMEMLIMIT, and
