@@ -305,24 +305,29 @@ func (v *vu) open(call goja.FunctionCall) goja.Value {
 	return v.rt.ToValue(b)
 }
 
+// consoleMembers are console's methods, made per VU on first use.
+var consoleMembers = modules.NewMembers("log", "info", "warn", "error", "debug")
+
 // console returns the console object. Lines go to Config.Console as
 // `level=info msg="..." source=console`; debug lines only when
-// Config.Verbose.
+// Config.Verbose. Each method is made on its first use (modules.Members).
 func (v *vu) console() *goja.Object {
-	o := v.rt.NewObject()
-	for _, lvl := range []struct{ method, level string }{
-		{"log", "info"}, {"info", "info"}, {"warn", "warning"}, {"error", "error"}, {"debug", "debug"},
-	} {
-		level := lvl.level
-		_ = o.Set(lvl.method, func(call goja.FunctionCall) goja.Value {
+	return consoleMembers.Object(v.rt, func(method string) goja.Value {
+		level := method
+		switch method {
+		case "log":
+			level = "info"
+		case "warn":
+			level = "warning"
+		}
+		return v.rt.ToValue(func(call goja.FunctionCall) goja.Value {
 			if level == "debug" && !v.r.cfg.Verbose {
 				return goja.Undefined()
 			}
 			v.r.consoleLine(level, v.formatArgs(call.Arguments))
 			return goja.Undefined()
 		})
-	}
-	return o
+	})
 }
 
 // formatArgs joins console arguments with spaces: strings as they are,
