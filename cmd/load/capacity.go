@@ -83,6 +83,16 @@ schema: docs/capacity.md. Exit codes: 0 done, 1 unreadable input or output,
 
 func (c *cli) capacity(o *capacityOpts, changed func(string) bool, paths []string) error {
 	cfg := capacity.DefaultConfig()
+	// Missing input first: it is the more basic mistake than a missing
+	// objective.
+	if o.csvIn == "" && len(paths) == 0 {
+		return errorf(exitUsage, "capacity: give results files written by 'load run --out FILE', or --csv points.csv")
+	}
+	for _, p := range paths {
+		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+			return errorf(exitGenericError, "capacity: results file %s not found (write one with 'load run --out FILE')", p)
+		}
+	}
 	if len(o.slos) == 0 && o.csvIn == "" {
 		return errorf(exitUsage, "capacity: give at least one --slo, e.g. --slo 'p(95)<300ms' --slo 'errors<1%%' (without one, every step would count as sustainable)")
 	}

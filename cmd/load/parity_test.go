@@ -139,8 +139,8 @@ func TestParity_PredictsProductionFromStaging(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The HTML shows the JSON's numbers (one computed report renders both).
-	for _, want := range []string{"<html", "workers", "Capacity prediction",
-		fmt.Sprintf("predicted production capacity %.1f/s", p.Predicted), fmt.Sprintf("measured production capacity %.1f/s", p.Measured)} {
+	for _, want := range []string{"<html", "workers", `id="chart-ratios"`, `id="chart-capacity"`, `id="parity-data"`,
+		fmt.Sprintf(`data-name="predicted_rps">%.1f<`, p.Predicted), fmt.Sprintf(`data-name="measured_rps">%.1f<`, p.Measured)} {
 		if !strings.Contains(string(html), want) {
 			t.Fatalf("HTML report lacks %q", want)
 		}

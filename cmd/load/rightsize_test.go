@@ -284,9 +284,18 @@ export default function () { http.get(__ENV.TARGET + '/capacity'); }
 		if err := os.WriteFile(usage, []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		out := filepath.Join(dir, "csv.json")
-		r := runLoad(t, 20*time.Second, "rightsize", "--usage", usage, "--from", run, "--env", env, "--json", out)
+		out, htmlOut := filepath.Join(dir, "csv.json"), filepath.Join(dir, "csv.html")
+		r := runLoad(t, 20*time.Second, "rightsize", "--usage", usage, "--from", run, "--env", env, "--json", out, "--html", htmlOut)
 		r.wantCode(t, 0)
+		page, err := os.ReadFile(htmlOut)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{`id="chart-usage-api-cpu"`, `id="chart-usage-api-memory"`, `id="rightsize-data"`, "recommended request", "current request"} {
+			if !strings.Contains(string(page), want) {
+				t.Errorf("HTML report lacks %q", want)
+			}
+		}
 		rep := readSized(t, out)
 		if len(rep.Services) != 1 {
 			t.Fatalf("services %+v", rep.Services)
