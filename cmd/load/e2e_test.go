@@ -295,3 +295,49 @@ func TestRun_InvalidSummaryOptions(t *testing.T) {
 		r.wantCode(t, exitInvalidConfig)
 	}
 }
+
+// A run planned longer than 20 minutes writes --out every 5 s unless
+// --interval says otherwise (cmd/load/out.go, longRun).
+func TestOut_LongRunDefaultInterval(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "s.js")
+	if err := os.WriteFile(script, []byte("import { sleep } from 'load';\nexport default function () { sleep(0.1); }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		extra []string
+		want  string
+	}{
+		{"default", nil, `"interval_ns":5000000000`},
+		{"explicit", []string{"--interval", "1s"}, `"interval_ns":1000000000`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, tc.name+".jsonl")
+			args := append([]string{"run", "-q", "--no-summary", "-d", "21m", "--out", out}, tc.extra...)
+			cmd := exec.Command(loadBin, append(args, script)...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(1500 * time.Millisecond)
+			_ = cmd.Process.Signal(os.Interrupt)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				_ = cmd.Process.Kill()
+				t.Fatal("load did not stop within 20 s of Ctrl-C")
+			}
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(b), tc.want) {
+				t.Errorf("results header lacks %s:\n%.300s\nstderr: %s", tc.want, b, stderr.String())
+			}
+		})
+	}
+}

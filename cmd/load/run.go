@@ -152,6 +152,13 @@ func (c *cli) runTest(ctx context.Context, f *runFlags, fs flagSet, script strin
 		return scriptErr(err)
 	}
 	runner.SetOptions(opts)
+	if f.out.path != "" && !fs.Changed("interval") && plan.MaxDuration() > longRun {
+		// A long run's results file at 1 s intervals would hold more than
+		// its charts can show and grow past what 3-digit histograms can be
+		// compressed to (engine/results/doc.go, "Size"): default to 5 s.
+		f.out.every = longRunInterval
+		log.Logf("--out: the plan runs up to %s, so samples are aggregated every %s (set --interval to choose)", plan.MaxDuration(), longRunInterval)
+	}
 
 	// Ctrl-C / SIGTERM: the first stops the test gracefully, the second
 	// cuts running iterations at once.
