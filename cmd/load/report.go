@@ -96,6 +96,12 @@ func (c *cli) report(f *reportFlags, paths []string) error {
 			}
 			runs = append(runs, r)
 		}
+		for i, r := range runs[1:] {
+			if h0, h := runs[0].Header, r.Header; h.ScriptSHA256 != h0.ScriptSHA256 {
+				fmt.Fprintf(c.stderr, "load: warning: %s and %s come from different scripts (SHA-256 %.12s… and %.12s…); their samples are merged as one test\n",
+					paths[0], paths[i+1], h0.ScriptSHA256, h.ScriptSHA256)
+			}
+		}
 		run, err := results.Merge(runs...)
 		if err != nil {
 			return errorf(exitGenericError, "report: merging %d results files: %v (merge only files of the same test)", len(runs), err)

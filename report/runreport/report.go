@@ -489,6 +489,11 @@ func checks(snap *metrics.Snapshot) []Check {
 
 // endpointKey returns the endpoint name and method of an HTTP series.
 func endpointKey(t *metrics.TagSet) (name, method string) {
+	if v, ok := t.Get(results.OverflowTag); ok && v != "" {
+		// The series the results writer folded tag sets into past
+		// --max-series: name it rather than show a blank row.
+		return "(other endpoints, over --max-series)", ""
+	}
 	name, _ = t.Get("name")
 	if name == "" {
 		name, _ = t.Get("url")
