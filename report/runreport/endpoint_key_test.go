@@ -1,0 +1,29 @@
+package runreport
+
+import (
+	"testing"
+
+	"github.com/loadline/loadline/engine/metrics"
+	"github.com/loadline/loadline/engine/results"
+)
+
+func TestEndpointKey(t *testing.T) {
+	reg := metrics.NewRegistry()
+	for _, tc := range []struct {
+		name       string
+		tags       []metrics.Tag
+		wantName   string
+		wantMethod string
+	}{
+		{"name tag wins", []metrics.Tag{{Key: "name", Value: "checkout"}, {Key: "url", Value: "http://x/c?1"}, {Key: "method", Value: "POST"}}, "checkout", "POST"},
+		{"url without a name", []metrics.Tag{{Key: "url", Value: "http://x/a"}, {Key: "method", Value: "GET"}}, "http://x/a", "GET"},
+		{"overflow series is named", []metrics.Tag{{Key: results.OverflowTag, Value: "true"}}, "(other endpoints, over --max-series)", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, m := endpointKey(reg.Tags(tc.tags...))
+			if n != tc.wantName || m != tc.wantMethod {
+				t.Errorf("endpointKey = %q, %q; want %q, %q", n, m, tc.wantName, tc.wantMethod)
+			}
+		})
+	}
+}
