@@ -5,9 +5,9 @@ import (
 	"testing"
 
 	"github.com/dop251/goja"
-	"github.com/evanw/esbuild/pkg/api"
 
 	"github.com/loadline/loadline/scripting/modules"
+	"github.com/loadline/loadline/scripting/modules/modtest"
 )
 
 // newRuntime returns a runtime whose global `crypto` is the module.
@@ -18,15 +18,6 @@ func newRuntime(t testing.TB) *goja.Runtime {
 		t.Fatal(err)
 	}
 	return rt
-}
-
-func run(t *testing.T, rt *goja.Runtime, src string) goja.Value {
-	t.Helper()
-	v, err := rt.RunString(src)
-	if err != nil {
-		t.Fatalf("%s: %v", src, err)
-	}
-	return v
 }
 
 func TestDigests(t *testing.T) {
@@ -65,7 +56,7 @@ func TestDigests(t *testing.T) {
 	rt := newRuntime(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := run(t, rt, tt.expr).String(); got != tt.want {
+			if got := modtest.Run(t, rt, tt.expr).String(); got != tt.want {
 				t.Errorf("%s = %q, want %q", tt.expr, got, tt.want)
 			}
 		})
@@ -91,7 +82,7 @@ func TestHMAC(t *testing.T) {
 	rt := newRuntime(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := run(t, rt, tt.expr).String(); got != tt.want {
+			if got := modtest.Run(t, rt, tt.expr).String(); got != tt.want {
 				t.Errorf("%s = %q, want %q", tt.expr, got, tt.want)
 			}
 		})
@@ -100,7 +91,7 @@ func TestHMAC(t *testing.T) {
 
 func TestHasher(t *testing.T) {
 	rt := newRuntime(t)
-	got := run(t, rt, `
+	got := modtest.Run(t, rt, `
 const h = crypto.createHash("sha256");
 h.update("a").update("b");
 const first = h.digest("hex");
@@ -132,7 +123,7 @@ func TestRandomBytes(t *testing.T) {
 	rt := newRuntime(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := run(t, rt, "crypto.randomBytes("+tt.n+")")
+			v := modtest.Run(t, rt, "crypto.randomBytes("+tt.n+")")
 			ab, ok := v.Export().(goja.ArrayBuffer)
 			if !ok {
 				t.Fatalf("randomBytes(%s) gave %T, want ArrayBuffer", tt.n, v.Export())
@@ -143,7 +134,7 @@ func TestRandomBytes(t *testing.T) {
 		})
 	}
 	// Two large draws from crypto/rand are never equal.
-	if run(t, rt, `crypto.hexEncode(crypto.randomBytes(32)) === crypto.hexEncode(crypto.randomBytes(32))`).ToBoolean() {
+	if modtest.Run(t, rt, `crypto.hexEncode(crypto.randomBytes(32)) === crypto.hexEncode(crypto.randomBytes(32))`).ToBoolean() {
 		t.Error("two 32-byte random draws are equal")
 	}
 }
@@ -168,8 +159,7 @@ func TestErrors(t *testing.T) {
 	rt := newRuntime(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src := `(function(){ try { ` + tt.expr + `; return "no error"; } catch (e) { return (e instanceof TypeError ? "TypeError" : e instanceof Error ? "Error" : "non-error") + ": " + e.message; } })()`
-			got := run(t, rt, src).String()
+			got := modtest.Thrown(t, rt, tt.expr)
 			if !strings.HasPrefix(got, tt.wantType+": ") || !strings.Contains(got, tt.wantMsg) {
 				t.Errorf("%s threw %q, want %s containing %q", tt.expr, got, tt.wantType, tt.wantMsg)
 			}
@@ -185,30 +175,8 @@ import crypto from 'load/crypto';
 import { sha256, hmac } from 'load/crypto';
 export const out = [crypto.md5('abc', 'hex'), sha256('abc', 'base64rawurl'), hmac('md5', 'Jefe', 'what do ya want for nothing?', 'hex')].join('|');
 `
-	res := api.Transform(src, api.TransformOptions{Format: api.FormatCommonJS, Target: api.ES2017, Loader: api.LoaderJS})
-	if len(res.Errors) > 0 {
-		t.Fatalf("esbuild: %v", res.Errors)
-	}
 	rt := goja.New()
-	exports := New(&modules.VU{Runtime: rt})
-	require := func(name string) *goja.Object {
-		if name != "load/crypto" {
-			panic(rt.NewTypeError("unknown module " + name))
-		}
-		return exports
-	}
-	fn, ok := goja.AssertFunction(run(t, rt, "(function(module, exports, require){"+string(res.Code)+"\n})"))
-	if !ok {
-		t.Fatal("wrapper is not a function")
-	}
-	module := rt.NewObject()
-	if err := module.Set("exports", rt.NewObject()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fn(goja.Undefined(), module, module.Get("exports"), rt.ToValue(require)); err != nil {
-		t.Fatal(err)
-	}
-	got := module.Get("exports").ToObject(rt).Get("out").String()
+	got := modtest.Import(t, rt, "load/crypto", New(&modules.VU{Runtime: rt}), src).Get("out").String()
 	want := "900150983cd24fb0d6963f7d28e17f72|ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0|750c783e6ab0b503eaa86e310a5db738"
 	if got != want {
 		t.Errorf("out = %q, want %q", got, want)

@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/dop251/goja"
-	"github.com/evanw/esbuild/pkg/api"
 
 	"github.com/loadline/loadline/scripting/modules"
+	"github.com/loadline/loadline/scripting/modules/modtest"
 )
 
 // usersJSON mirrors the compat corpus's data/users.json (ids sum to 21).
@@ -38,20 +38,11 @@ func newVU(t testing.TB, c *Cache) (*modules.VU, *goja.Runtime) {
 	return vu, rt
 }
 
-func run(t *testing.T, rt *goja.Runtime, src string) goja.Value {
-	t.Helper()
-	v, err := rt.RunString(src)
-	if err != nil {
-		t.Fatalf("%s: %v", src, err)
-	}
-	return v
-}
-
 // TestSharedArray checks the reading side of compat 18 and the array-like
 // API, each row an expression that must be true.
 func TestSharedArray(t *testing.T) {
 	_, rt := newVU(t, NewCache())
-	run(t, rt, `
+	modtest.Run(t, rt, `
 var users = new data.SharedArray('users', function () { return JSON.parse(src); });
 var expected = JSON.parse(src);
 `)
@@ -81,7 +72,7 @@ var expected = JSON.parse(src);
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if !run(t, rt, tt.expr).ToBoolean() {
+			if !modtest.Run(t, rt, tt.expr).ToBoolean() {
 				t.Errorf("false: %s", tt.expr)
 			}
 		})
@@ -107,7 +98,7 @@ func TestReadOnly(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, rt := newVU(t, NewCache())
-			run(t, rt, `var users = new data.SharedArray('users', function () { return JSON.parse(src); });`)
+			modtest.Run(t, rt, `var users = new data.SharedArray('users', function () { return JSON.parse(src); });`)
 			_, err := rt.RunString(tt.src)
 			switch {
 			case tt.wantErr == "" && err != nil:
@@ -116,7 +107,7 @@ func TestReadOnly(t *testing.T) {
 				t.Fatalf("%s: error %v, want %q", tt.src, err, tt.wantErr)
 			}
 			// Nothing changed, whatever the script tried.
-			if !run(t, rt, `users.length === 6 && users[0].login === 'ada' && users[0].langs.length === 2 && users[1].id === 2`).ToBoolean() {
+			if !modtest.Run(t, rt, `users.length === 6 && users[0].login === 'ada' && users[0].langs.length === 2 && users[1].id === 2`).ToBoolean() {
 				t.Error("the array changed")
 			}
 		})
@@ -164,7 +155,7 @@ func TestFailedBuildIsRetried(t *testing.T) {
 		t.Fatal("no error from a throwing function")
 	}
 	_, rt2 := newVU(t, c)
-	if got := run(t, rt2, `new data.SharedArray('a', () => [1, 2, 3]).length`).ToInteger(); got != 3 {
+	if got := modtest.Run(t, rt2, `new data.SharedArray('a', () => [1, 2, 3]).length`).ToInteger(); got != 3 {
 		t.Errorf("length after retry = %d, want 3", got)
 	}
 }
@@ -234,7 +225,7 @@ func TestArrayEncoding(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := NewCache()
 			_, rt := newVU(t, c)
-			run(t, rt, `new data.SharedArray('x', () => `+tt.fn+`)`)
+			modtest.Run(t, rt, `new data.SharedArray('x', () => `+tt.fn+`)`)
 			arr, ok := c.Array("x")
 			if !ok {
 				t.Fatal("array not cached")
@@ -265,30 +256,9 @@ const a = new SharedArray('a', () => [{ n: 1 }, { n: 2 }]);
 const b = new data.SharedArray('a', () => { throw new Error('not called: cached'); });
 export const out = a.length + b.length + a[1].n;
 `
-	res := api.Transform(src, api.TransformOptions{Format: api.FormatCommonJS, Target: api.ES2017, Loader: api.LoaderJS})
-	if len(res.Errors) > 0 {
-		t.Fatalf("esbuild: %v", res.Errors)
-	}
 	rt := goja.New()
-	exports := New(&modules.VU{Runtime: rt, InInit: true}, NewCache())
-	require := func(name string) *goja.Object {
-		if name != "load/data" {
-			panic(rt.NewTypeError("unknown module " + name))
-		}
-		return exports
-	}
-	fn, ok := goja.AssertFunction(run(t, rt, "(function(module, exports, require){"+string(res.Code)+"\n})"))
-	if !ok {
-		t.Fatal("wrapper is not a function")
-	}
-	module := rt.NewObject()
-	if err := module.Set("exports", rt.NewObject()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fn(goja.Undefined(), module, module.Get("exports"), rt.ToValue(require)); err != nil {
-		t.Fatal(err)
-	}
-	if got := module.Get("exports").ToObject(rt).Get("out").ToInteger(); got != 6 {
+	exports := modtest.Import(t, rt, "load/data", New(&modules.VU{Runtime: rt, InInit: true}, NewCache()), src)
+	if got := exports.Get("out").ToInteger(); got != 6 {
 		t.Errorf("out = %d, want 6", got)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/loadline/loadline/scripting/modules/modtest"
 )
 
 func TestSplitArray(t *testing.T) {
@@ -132,11 +134,11 @@ func TestLazyParse(t *testing.T) {
 			if err := rt.Set("N", n); err != nil {
 				t.Fatal(err)
 			}
-			run(t, rt, `var a = new data.SharedArray('a', function () { `+tc.fn+` });`)
-			if v := run(t, rt, tc.check); !v.ToBoolean() {
+			modtest.Run(t, rt, `var a = new data.SharedArray('a', function () { `+tc.fn+` });`)
+			if v := modtest.Run(t, rt, tc.check); !v.ToBoolean() {
 				t.Errorf("%s is false", tc.check)
 			}
-			if v := run(t, rt, `JSON.parse('[1]').length === 1 && typeof JSON.parse === 'function'`); !v.ToBoolean() {
+			if v := modtest.Run(t, rt, `JSON.parse('[1]').length === 1 && typeof JSON.parse === 'function'`); !v.ToBoolean() {
 				t.Error("JSON.parse was not restored after the build")
 			}
 			arr, _ := c.Array("a")

@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/dop251/goja"
-	"github.com/evanw/esbuild/pkg/api"
 
 	"github.com/loadline/loadline/scripting/modules"
+	"github.com/loadline/loadline/scripting/modules/modtest"
 )
 
 // newRuntime returns a runtime whose global `encoding` is the module.
@@ -19,15 +19,6 @@ func newRuntime(t testing.TB) *goja.Runtime {
 		t.Fatal(err)
 	}
 	return rt
-}
-
-func run(t *testing.T, rt *goja.Runtime, src string) goja.Value {
-	t.Helper()
-	v, err := rt.RunString(src)
-	if err != nil {
-		t.Fatalf("%s: %v", src, err)
-	}
-	return v
 }
 
 func TestB64encode(t *testing.T) {
@@ -57,7 +48,7 @@ func TestB64encode(t *testing.T) {
 	rt := newRuntime(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := run(t, rt, tt.expr).String(); got != tt.want {
+			if got := modtest.Run(t, rt, tt.expr).String(); got != tt.want {
 				t.Errorf("%s = %q, want %q", tt.expr, got, tt.want)
 			}
 		})
@@ -86,7 +77,7 @@ func TestB64decode(t *testing.T) {
 	rt := newRuntime(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v := run(t, rt, tt.expr)
+			v := modtest.Run(t, rt, tt.expr)
 			var got []byte
 			if tt.str {
 				s, ok := v.Export().(string)
@@ -125,8 +116,7 @@ func TestErrors(t *testing.T) {
 	rt := newRuntime(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src := `(function(){ try { ` + tt.expr + `; return "no error"; } catch (e) { return (e instanceof TypeError ? "TypeError" : e instanceof Error ? "Error" : "non-error") + ": " + e.message; } })()`
-			got := run(t, rt, src).String()
+			got := modtest.Thrown(t, rt, tt.expr)
 			if !strings.HasPrefix(got, tt.wantType+": ") || !strings.Contains(got, tt.wantMsg) {
 				t.Errorf("%s threw %q, want %s containing %q", tt.expr, got, tt.wantType, tt.wantMsg)
 			}
@@ -146,32 +136,8 @@ export const out = [
   b64decode(encoding.b64encode('round trip'), 'std', 's'),
 ].join('|');
 `
-	res := api.Transform(src, api.TransformOptions{Format: api.FormatCommonJS, Target: api.ES2017, Loader: api.LoaderJS})
-	if len(res.Errors) > 0 {
-		t.Fatalf("esbuild: %v", res.Errors)
-	}
 	rt := goja.New()
-	exports := New(&modules.VU{Runtime: rt})
-	require := func(name string) *goja.Object {
-		if name != "load/encoding" {
-			panic(rt.NewTypeError("unknown module " + name))
-		}
-		return exports
-	}
-	wrapped := "(function(module, exports, require){" + string(res.Code) + "\n})"
-	fn, ok := goja.AssertFunction(run(t, rt, wrapped))
-	if !ok {
-		t.Fatal("wrapper is not a function")
-	}
-	module := rt.NewObject()
-	modExports := rt.NewObject()
-	if err := module.Set("exports", modExports); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fn(goja.Undefined(), module, modExports, rt.ToValue(require)); err != nil {
-		t.Fatal(err)
-	}
-	got := module.Get("exports").ToObject(rt).Get("out").String()
+	got := modtest.Import(t, rt, "load/encoding", New(&modules.VU{Runtime: rt}), src).Get("out").String()
 	if want := "aGVsbG8gd29ybGQ=|aGVsbG8gd29ybGQ|round trip"; got != want {
 		t.Errorf("out = %q, want %q", got, want)
 	}
