@@ -108,27 +108,33 @@ func TestProcessCPU(t *testing.T) {
 	}
 }
 
-// TestGCPercentFor: the heap may grow by gcHeadroom between collections,
+// TestGCPercentFor: the heap may grow by about a second of garbage between
+// collections, at most gcHeadroom and at least a quarter of the live heap,
 // within GOGC 25..1000.
 func TestGCPercentFor(t *testing.T) {
+	const busy = 1 << 30 // allocates far more than gcHeadroom a second
 	tests := []struct {
-		name string
-		live uint64
-		want int
+		name  string
+		live  uint64
+		alloc uint64
+		want  int
 	}{
-		{"empty heap", 0, gcMaxPercent},
-		{"1 MiB: capped", 1 << 20, gcMaxPercent},
-		{"16 MiB: 64/16", 16 << 20, 400},
-		{"32 MiB", 32 << 20, 200},
-		{"64 MiB: the default", 64 << 20, 100},
-		{"128 MiB: half", 128 << 20, 50},
-		{"256 MiB: a quarter", 256 << 20, 25},
-		{"1 GiB: never below a quarter", 1 << 30, 25},
+		{"empty heap", 0, busy, gcMaxPercent},
+		{"1 MiB busy: capped", 1 << 20, busy, gcMaxPercent},
+		{"16 MiB busy: 64/16", 16 << 20, busy, 400},
+		{"32 MiB busy", 32 << 20, busy, 200},
+		{"64 MiB busy: the default", 64 << 20, busy, 100},
+		{"128 MiB busy: half", 128 << 20, busy, 50},
+		{"256 MiB busy: a quarter", 256 << 20, busy, 25},
+		{"1 GiB busy: never below a quarter", 1 << 30, busy, 25},
+		{"16 MiB at 8 MiB/s: a second of garbage", 16 << 20, 8 << 20, 50},
+		{"80 MiB at 2 MiB/s: a quarter of live", 80 << 20, 2 << 20, 25},
+		{"idle 4 MiB heap: a quarter", 4 << 20, 0, 25},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := gcPercentFor(tc.live); got != tc.want {
-				t.Fatalf("gcPercentFor(%d) = %d, want %d", tc.live, got, tc.want)
+			if got := gcPercentFor(tc.live, tc.alloc); got != tc.want {
+				t.Fatalf("gcPercentFor(%d, %d) = %d, want %d", tc.live, tc.alloc, got, tc.want)
 			}
 		})
 	}

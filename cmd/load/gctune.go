@@ -19,7 +19,8 @@ import (
 //
 //	GOGC = clamp(100 × gcHeadroom / live heap, gcMinPercent, gcMaxPercent)
 //
-// so that the heap may grow by gcHeadroom (64 MiB) between collections: a
+// (see gcPercentFor for the allocation rate's part) so that the heap may
+// grow by up to gcHeadroom (64 MiB) between collections: a
 // small heap collects far less often than with the default, a heap of 64 to
 // 256 MiB holds less garbage than with the default (whose headroom equals
 // the live heap), and a larger one keeps a quarter of its size, so that a
@@ -34,12 +35,20 @@ const (
 	gcTuneEvery  = 250 * time.Millisecond
 )
 
-// gcPercentFor returns the GOGC value for a live heap of live bytes.
-func gcPercentFor(live uint64) int {
+// gcPercentFor returns the GOGC value for a live heap of live bytes that
+// allocates allocPerSec bytes a second: the heap may grow between
+// collections by the garbage of about one second, at most gcHeadroom and at
+// least a quarter of the live heap, within gcMinPercent..gcMaxPercent. A
+// heap that allocates little (1,000 VUs mostly sleeping) so keeps a small
+// headroom and its RSS settles within seconds, instead of filling 64 MiB
+// of garbage first; a busy one (50 VUs at full speed) keeps 64 MiB and
+// collects rarely.
+func gcPercentFor(live, allocPerSec uint64) int {
 	if live == 0 {
 		return gcMaxPercent
 	}
-	p := int(100 * uint64(gcHeadroom) / live)
+	headroom := max(live/4, min(uint64(gcHeadroom), allocPerSec))
+	p := int(100 * headroom / live)
 	return min(max(p, gcMinPercent), gcMaxPercent)
 }
 
@@ -52,15 +61,21 @@ func tuneGC(environ []string) (stop func()) {
 			return func() {}
 		}
 	}
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	live := func() uint64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/heap/allocs:bytes"}}
+	read := func() (live, allocs uint64) {
 		metrics.Read(sample)
-		if sample[0].Value.Kind() != metrics.KindUint64 {
-			return 0
+		if sample[0].Value.Kind() == metrics.KindUint64 {
+			live = sample[0].Value.Uint64()
 		}
-		return sample[0].Value.Uint64()
+		if sample[1].Value.Kind() == metrics.KindUint64 {
+			allocs = sample[1].Value.Uint64()
+		}
+		return live, allocs
 	}
-	cur := gcPercentFor(live())
+	live, lastAllocs := read()
+	lastAt := time.Now()
+	// Until a rate is measured, assume a busy heap (the full headroom).
+	cur := gcPercentFor(live, gcHeadroom)
 	prev := debug.SetGCPercent(cur)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -74,7 +89,11 @@ func tuneGC(environ []string) (stop func()) {
 			case <-t.C:
 				// Only a change of over 10% is applied: SetGCPercent stops
 				// the world briefly.
-				if p := gcPercentFor(live()); p*10 > cur*11 || p*11 < cur*10 {
+				live, allocs := read()
+				now := time.Now()
+				rate := uint64(float64(allocs-lastAllocs) / now.Sub(lastAt).Seconds())
+				lastAllocs, lastAt = allocs, now
+				if p := gcPercentFor(live, rate); p*10 > cur*11 || p*11 < cur*10 {
 					cur = p
 					debug.SetGCPercent(p)
 				}
