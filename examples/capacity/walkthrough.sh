@@ -13,14 +13,15 @@
 # targets, and writes `load capacity` (both sides), `load parity` and
 # `load rightsize` as Markdown, HTML and JSON into examples/capacity/out/.
 # Every command is bounded by `timeout`. LOAD overrides the binary
-# (default bin/load, built with `make build` when missing).
+# (default bin/load, built with `make build` when missing); OUT overrides
+# the output directory (default examples/capacity/out).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
 load=${LOAD:-bin/load}
-out=examples/capacity/out
+out=${OUT:-examples/capacity/out}
 mkdir -p "$out"
 if [[ ! -x $load ]]; then
 	make build

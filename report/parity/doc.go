@@ -28,7 +28,10 @@
 //     Verdict.
 //
 // Report.WriteJSON, WriteMarkdown and WriteHTML render one computed Report,
-// so the formats agree by construction.
+// so the formats agree by construction; each states the parameters used
+// (Report.Rules, RuleLines). The HTML page embeds the JSON and draws the
+// latency ratios with their intervals and the capacity prediction with
+// report/svgchart.
 //
 // # Units
 //

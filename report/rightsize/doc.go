@@ -24,6 +24,11 @@
 // Percentiles interpolate linearly between closest ranks (Hyndman & Fan
 // type 7). docs/rightsize.md has the details and the JSON schema.
 //
+// A Report renders as JSON, Markdown and a self-contained HTML page
+// (WriteJSON, WriteMarkdown, WriteHTML); each states the rule with the
+// parameters used (RuleText). Usage groups the samples per service over
+// the runs' span (RunsSpan) for the HTML's usage charts (report/svgchart).
+//
 // # Units
 //
 // CPU in cores, memory in bytes, times as time.Time (UTC), the Prometheus
