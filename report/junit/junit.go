@@ -10,6 +10,7 @@ import (
 
 	"github.com/loadline/loadline/engine/metrics"
 	"github.com/loadline/loadline/engine/results"
+	"github.com/loadline/loadline/report"
 )
 
 // Suites is the <testsuites> root element.
@@ -126,43 +127,15 @@ func Read(r io.Reader) (*Suites, error) {
 	return &s, nil
 }
 
-// Check is one check's outcome, for FromRun.
-type Check struct {
-	Group  string // the group path ("" for the root group, "::a::b" nested)
-	Name   string
-	Passes int64
-	Fails  int64
-}
+// Check is one check's outcome, for FromRun: the report package's count of
+// its passes and fails.
+type Check = report.CheckCount
 
 // Checks collects the checks of a snapshot from the checks metric's
-// "group" and "check" tags, merging series that differ in other tags,
-// ordered by group then name.
+// "group" and "check" tags (report.CheckCounts), merging series that differ
+// in other tags, ordered by group then name.
 func Checks(snap *metrics.Snapshot) []Check {
-	if snap == nil {
-		return nil
-	}
-	type key struct{ group, name string }
-	idx := map[key]int{}
-	var out []Check
-	for _, ser := range snap.Series {
-		if ser.Metric.Name != "checks" || ser.Metric.Type != metrics.Rate {
-			continue
-		}
-		name, ok := ser.Tags.Get("check")
-		if !ok {
-			continue
-		}
-		group, _ := ser.Tags.Get("group")
-		k := key{group, name}
-		i, ok := idx[k]
-		if !ok {
-			i = len(out)
-			idx[k] = i
-			out = append(out, Check{Group: group, Name: name})
-		}
-		out[i].Passes += ser.Sink.Trues
-		out[i].Fails += ser.Sink.Count - ser.Sink.Trues
-	}
+	out := report.CheckCounts(snap)
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Group != out[j].Group {
 			return out[i].Group < out[j].Group

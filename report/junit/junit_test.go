@@ -40,9 +40,9 @@ func checksSnapshot(t *testing.T, rows []Check) *metrics.Snapshot {
 }
 
 func TestChecks(t *testing.T) {
-	in := []Check{{"", "status is 200", 10, 0}, {"::login", "has cookie", 7, 3}, {"", "body ok", 0, 4}}
+	in := []Check{{Group: "", Name: "status is 200", Passes: 10, Fails: 0}, {Group: "::login", Name: "has cookie", Passes: 7, Fails: 3}, {Group: "", Name: "body ok", Passes: 0, Fails: 4}}
 	got := Checks(checksSnapshot(t, in))
-	want := []Check{{"", "body ok", 0, 4}, {"", "status is 200", 10, 0}, {"::login", "has cookie", 7, 3}}
+	want := []Check{{Group: "", Name: "body ok", Passes: 0, Fails: 4}, {Group: "", Name: "status is 200", Passes: 10, Fails: 0}, {Group: "::login", Name: "has cookie", Passes: 7, Fails: 3}}
 	if len(got) != len(want) {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}
@@ -60,7 +60,7 @@ func TestFromRun_RoundTrip(t *testing.T) {
 		{Key: "http_req_failed", Source: "rate<0.01", Passed: false, Evaluated: true, Value: 0.05},
 		{Key: "my_trend{tag:x}", Source: "avg<1", Passed: false, Evaluated: false},
 	}
-	checks := []Check{{"", "status is 200", 10, 0}, {"::login", "has <cookie> & \"sid\"", 7, 3}}
+	checks := []Check{{Group: "", Name: "status is 200", Passes: 10, Fails: 0}, {Group: "::login", Name: "has <cookie> & \"sid\"", Passes: 7, Fails: 3}}
 	var buf bytes.Buffer
 	if err := FromRun(ths, checks, start, 1500*time.Millisecond).Write(&buf); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/loadline/loadline/engine/metrics"
 	"github.com/loadline/loadline/engine/results"
 	"github.com/loadline/loadline/engine/threshold"
+	"github.com/loadline/loadline/report"
 )
 
 // Built-in metric names the report reads.
@@ -459,29 +460,18 @@ func (r *Report) Passed() bool {
 	return true
 }
 
+// checks is the check table of snap: report.CheckCounts with each check's
+// pass rate.
 func checks(snap *metrics.Snapshot) []Check {
-	type key struct{ group, name string }
-	idx := map[key]int{}
-	var out []Check
-	for _, s := range snap.Series {
-		if s.Metric.Name != mChecks || s.Metric.Type != metrics.Rate {
-			continue
-		}
-		name, _ := s.Tags.Get("check")
-		group, _ := s.Tags.Get("group")
-		k := key{group, name}
-		i, ok := idx[k]
-		if !ok {
-			i = len(out)
-			idx[k] = i
-			out = append(out, Check{Group: group, Name: name})
-		}
-		out[i].Passes += s.Sink.Trues
-		out[i].Fails += s.Sink.Count - s.Sink.Trues
+	counts := report.CheckCounts(snap)
+	if len(counts) == 0 {
+		return nil // no checks: JSON null, not []
 	}
-	for i := range out {
-		if n := out[i].Passes + out[i].Fails; n > 0 {
-			out[i].Rate = float64(out[i].Passes) / float64(n)
+	out := make([]Check, len(counts))
+	for i, c := range counts {
+		out[i] = Check{Group: c.Group, Name: c.Name, Passes: c.Passes, Fails: c.Fails}
+		if n := c.Passes + c.Fails; n > 0 {
+			out[i].Rate = float64(c.Passes) / float64(n)
 		}
 	}
 	return out
