@@ -84,7 +84,7 @@ func BenchmarkEntropyBoundHour(b *testing.B) {
 		bitsOf := func(n float64, draw func() float64) float64 {
 			counts := map[int64]int{}
 			for range draws {
-				counts[countsIndex(int64(math.Round(draw()*metrics.Scale)))]++
+				counts[CountsIndex(int64(math.Round(draw()*metrics.Scale)))]++
 			}
 			h := 0.0
 			for _, c := range counts {

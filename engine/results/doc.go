@@ -12,7 +12,8 @@
 // instead of keeping them, and ScanWith also skips the decoding of metrics
 // the reader does not want (ScanOptions.Metrics); Merge combines Runs; Run.Totals merges a Run's
 // intervals into one snapshot. Synthesize writes a realistic synthetic file
-// for sizing and benchmarks.
+// for sizing and benchmarks. CountsIndex and CountsIndexValue give the
+// histograms' bucket geometry to readers that merge them as dense arrays.
 //
 // # Concurrency
 //

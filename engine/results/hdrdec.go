@@ -39,7 +39,7 @@ type decScratch struct {
 var decPool = sync.Pool{New: func() any { return new(decScratch) }}
 
 // maxCountsIndex is the counts index of HighestTrackable.
-var maxCountsIndex = countsIndex(metrics.HighestTrackable)
+var maxCountsIndex = CountsIndex(metrics.HighestTrackable)
 
 func fastDecodeHistogram(s string) (*metrics.Histogram, bool) {
 	posS, negS, hasNeg := strings.Cut(strings.TrimSpace(s), " ")
@@ -115,7 +115,7 @@ func (sc *decScratch) decodeInto(h *metrics.Histogram, b64 string, neg bool) err
 			if idx > maxCountsIndex {
 				return errSlowPath
 			}
-			lo := valueFromIndex(idx)
+			lo := CountsIndexValue(idx)
 			if neg {
 				if lo == 0 {
 					return errSlowPath // -0 cannot be recorded as negative
@@ -128,17 +128,6 @@ func (sc *decScratch) decodeInto(h *metrics.Histogram, b64 string, neg bool) err
 		idx++
 	}
 	return nil
-}
-
-// valueFromIndex is the lowest unit value of counts index idx.
-func valueFromIndex(idx int64) int64 {
-	bucket := idx>>subBucketHalfMag - 1
-	sub := idx&(subBucketHalfCount-1) + subBucketHalfCount
-	if bucket < 0 {
-		sub -= subBucketHalfCount
-		bucket = 0
-	}
-	return sub << bucket
 }
 
 // readZigZag reads one value written by appendZigZag; k is 0 when p is cut

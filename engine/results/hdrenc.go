@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"math"
-	"math/bits"
 	"sync"
 
 	"github.com/loadline/loadline/engine/metrics"
@@ -25,21 +24,7 @@ const (
 	v2EncodingCookie           = 0x1c849303 | 0x10
 	v2CompressedEncodingCookie = 0x1c849304 | 0x10
 	v2HeaderSize               = 40
-	// Geometry of metrics' histograms: lowest 1, 3 significant figures:
-	// 2048 sub-buckets, so 1024 per half.
-	subBucketHalfMag   = 10
-	subBucketHalfCount = 1 << subBucketHalfMag
-	subBucketMask      = 1<<(subBucketHalfMag+1) - 1
 )
-
-// countsIndex is HdrHistogram's flat counts index of unit value u for the
-// geometry above.
-func countsIndex(u int64) int64 {
-	pow2Ceiling := int64(64 - bits.LeadingZeros64(uint64(u)|subBucketMask))
-	bucket := pow2Ceiling - (subBucketHalfMag + 1)
-	sub := u >> bucket
-	return (bucket+1)<<subBucketHalfMag + (sub - subBucketHalfCount)
-}
 
 type bucketCount struct{ idx, count int64 }
 
@@ -67,9 +52,9 @@ func encodeHistogram(h *metrics.Histogram) string {
 	h.ForEach(func(v float64, c int64) bool {
 		u := int64(math.Round(math.Abs(v) * metrics.Scale))
 		if v < 0 && u > 0 {
-			sc.neg = append(sc.neg, bucketCount{countsIndex(u), c})
+			sc.neg = append(sc.neg, bucketCount{CountsIndex(u), c})
 		} else {
-			sc.pos = append(sc.pos, bucketCount{countsIndex(u), c})
+			sc.pos = append(sc.pos, bucketCount{CountsIndex(u), c})
 		}
 		return true
 	})

@@ -2,9 +2,9 @@ package runreport
 
 import (
 	"math"
-	"math/bits"
 
 	"github.com/loadline/loadline/engine/metrics"
+	"github.com/loadline/loadline/engine/results"
 )
 
 // trendAcc merges many trend sinks into one. hdrhistogram-go's
@@ -48,7 +48,7 @@ func (a *trendAcc) add(o *metrics.Sink) {
 			a.sink.Hist.RecordN(v, c) // v stands for its bucket: the same bucket
 			return true
 		}
-		i := int(countsIndex(int64(math.Round(v * metrics.Scale))))
+		i := int(results.CountsIndex(int64(math.Round(v * metrics.Scale))))
 		if i >= len(a.counts) {
 			a.counts = append(a.counts, make([]int64, i+1-len(a.counts)+len(a.counts)/2)...)
 		}
@@ -63,7 +63,7 @@ func (a *trendAcc) add(o *metrics.Sink) {
 func (a *trendAcc) result() *metrics.Sink {
 	for i := a.lo; i < a.hi; i++ {
 		if c := a.counts[i]; c > 0 {
-			a.sink.Hist.RecordN(float64(valueFromIndex(int64(i)))/metrics.Scale, c)
+			a.sink.Hist.RecordN(float64(results.CountsIndexValue(int64(i)))/metrics.Scale, c)
 			a.counts[i] = 0
 		}
 	}
@@ -74,30 +74,3 @@ func (a *trendAcc) result() *metrics.Sink {
 
 // empty reports whether nothing was added since the last result.
 func (a *trendAcc) empty() bool { return a.sink.Count == 0 }
-
-// HdrHistogram's counts index for metrics' geometry (lowest 1, 3
-// significant figures): 2,048 sub-buckets, 1,024 per half.
-const (
-	subBucketHalfMag   = 10
-	subBucketHalfCount = 1 << subBucketHalfMag
-	subBucketMask      = 1<<(subBucketHalfMag+1) - 1
-)
-
-// countsIndex is the counts index of unit value u ≥ 0.
-func countsIndex(u int64) int64 {
-	pow2Ceiling := int64(64 - bits.LeadingZeros64(uint64(u)|subBucketMask))
-	bucket := pow2Ceiling - (subBucketHalfMag + 1)
-	sub := u >> bucket
-	return (bucket+1)<<subBucketHalfMag + (sub - subBucketHalfCount)
-}
-
-// valueFromIndex is the lowest unit value of counts index idx.
-func valueFromIndex(idx int64) int64 {
-	bucket := idx>>subBucketHalfMag - 1
-	sub := idx&(subBucketHalfCount-1) + subBucketHalfCount
-	if bucket < 0 {
-		sub -= subBucketHalfCount
-		bucket = 0
-	}
-	return sub << bucket
-}

@@ -61,24 +61,3 @@ func TestTrendAccMatchesMerge(t *testing.T) {
 		})
 	}
 }
-
-func TestCountsIndexRoundTrip(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		u     int64
-		lo    int64 // lowest unit value of u's bucket
-		index int64
-	}{
-		{"zero", 0, 0, 0},
-		{"exact below 2048", 2047, 2047, 2047},
-		{"first 2-wide bucket", 2049, 2048, 2048},
-		{"4-wide", 4099, 4096, 3072},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			i := countsIndex(tc.u)
-			if i != tc.index || valueFromIndex(i) != tc.lo {
-				t.Errorf("countsIndex(%d) = %d (lowest %d), want %d (lowest %d)", tc.u, i, valueFromIndex(i), tc.index, tc.lo)
-			}
-		})
-	}
-}
