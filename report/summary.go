@@ -184,7 +184,10 @@ func (e *entry) passed() bool {
 	return true
 }
 
-func subName(metric string, filter []metrics.Tag) string {
+// SubMetricName is k6's name of the sub-metric of metric over the tags
+// filter, in filter's order: "metric{k:v,k2:v2}", or metric alone when
+// filter is empty. The summary's data keys and `load compare`'s series use it.
+func SubMetricName(metric string, filter []metrics.Tag) string {
 	if len(filter) == 0 {
 		return metric
 	}
@@ -225,7 +228,7 @@ func (s *Summary) build() *model {
 	snap := s.totals()
 	m := &model{byName: map[string]*entry{}, seconds: s.seconds()}
 	add := func(met *metrics.Metric, filter []metrics.Tag) *entry {
-		name := subName(met.Name, filter)
+		name := SubMetricName(met.Name, filter)
 		if e, ok := m.byName[name]; ok {
 			return e
 		}

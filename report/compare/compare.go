@@ -12,6 +12,7 @@ import (
 
 	"github.com/loadline/loadline/engine/metrics"
 	"github.com/loadline/loadline/engine/results"
+	"github.com/loadline/loadline/report"
 )
 
 // Options tune a comparison. The zero value of a field means its default
@@ -203,7 +204,7 @@ type spec struct {
 	ruleOnly map[string]bool
 }
 
-func (s *spec) key() string { return seriesKey(s.metric, s.filter) }
+func (s *spec) key() string { return report.SubMetricName(s.metric, s.filter) }
 
 func (s *spec) want(stat string, ruleOnly bool) {
 	if !slices.Contains(s.stats, stat) {
@@ -231,7 +232,7 @@ func Compare(baseline, current *results.Run, opts Options) (*Result, error) {
 	var specs []*spec
 	byKey := map[string]*spec{}
 	add := func(name string, filter []metrics.Tag) *spec {
-		k := seriesKey(name, filter)
+		k := report.SubMetricName(name, filter)
 		if s, ok := byKey[k]; ok {
 			return s
 		}
@@ -299,7 +300,7 @@ func Compare(baseline, current *results.Run, opts Options) (*Result, error) {
 
 	for _, r := range opts.Rules {
 		rr := RuleResult{Rule: r}
-		k := seriesKey(r.Metric, r.Filter)
+		k := report.SubMetricName(r.Metric, r.Filter)
 		for i := range res.Rows {
 			if res.Rows[i].Series == k && res.Rows[i].Stat == r.Stat {
 				rr.Row = &res.Rows[i]
@@ -672,18 +673,6 @@ func tagValues(name, key string, runs ...*results.Run) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// seriesKey is "metric" or "metric{k:v,k2:v2}".
-func seriesKey(metric string, filter []metrics.Tag) string {
-	if len(filter) == 0 {
-		return metric
-	}
-	parts := make([]string, len(filter))
-	for i, t := range filter {
-		parts[i] = t.Key + ":" + t.Value
-	}
-	return metric + "{" + strings.Join(parts, ",") + "}"
 }
 
 func sortTags(ts []metrics.Tag) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/loadline/loadline/engine/metrics"
 	"github.com/loadline/loadline/engine/results"
+	"github.com/loadline/loadline/report"
 	"github.com/loadline/loadline/report/junit"
 )
 
@@ -169,7 +170,7 @@ func TestParseRule(t *testing.T) {
 			tc.want.Source = tc.src
 			if got.Source != tc.want.Source || got.Metric != tc.want.Metric || got.Stat != tc.want.Stat || got.P != tc.want.P ||
 				got.Op != tc.want.Op || got.Kind != tc.want.Kind || math.Abs(got.Value-tc.want.Value) > 1e-12 ||
-				seriesKey(got.Metric, got.Filter) != seriesKey(tc.want.Metric, tc.want.Filter) {
+				report.SubMetricName(got.Metric, got.Filter) != report.SubMetricName(tc.want.Metric, tc.want.Filter) {
 				t.Errorf("got %+v\nwant %+v", got, tc.want)
 			}
 		})

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/loadline/loadline/report"
 	"github.com/loadline/loadline/report/junit"
 )
 
@@ -256,7 +257,7 @@ func (r *Result) WriteJSON(w io.Writer) error {
 	}
 	for _, rr := range r.Rules {
 		out.Rules = append(out.Rules, jrule{Rule: rr.Rule.Source, Failed: rr.Failed, Message: rr.Message,
-			Series: seriesKey(rr.Rule.Metric, rr.Rule.Filter), Stat: rr.Rule.Stat})
+			Series: report.SubMetricName(rr.Rule.Metric, rr.Rule.Filter), Stat: rr.Rule.Stat})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
