@@ -26,8 +26,8 @@ type response struct {
 	parsed                                         goja.Value // json() without a selector
 	validJSON                                      int8       // 0 unknown, 1 valid, -1 invalid
 
-	// extra holds properties the script set or overrode.
-	extra map[string]goja.Value
+	// overlay holds properties the script set or overrode.
+	overlay[responseFields]
 
 	// hdr is the storage of r.Header for a response with up to
 	// inlineHeaders header lines, so that they cost no allocation of
@@ -59,10 +59,8 @@ func (r *response) object() *goja.Object {
 
 // Get implements goja.DynamicObject.
 func (r *response) Get(key string) goja.Value {
-	if r.extra != nil {
-		if v, ok := r.extra[key]; ok {
-			return v
-		}
+	if v, ok := r.extra[key]; ok {
+		return v
 	}
 	rt := r.m.rt
 	switch key {
@@ -127,48 +125,59 @@ func (r *response) Get(key string) goja.Value {
 	return nil
 }
 
+// responseFields names the built-in fields of a response for its overlay.
+type responseFields struct{}
+
+func (responseFields) names() []string { return responseKeys }
+
+// fixedFields names the built-in fields of a dynamic object.
+type fixedFields interface{ names() []string }
+
+// overlay is what a script adds to a dynamic object with built-in fields
+// (F names them): the properties it set or overrode, and with them the
+// goja.DynamicObject methods other than Get. Built-in fields cannot be
+// deleted. The zero value holds nothing.
+type overlay[F fixedFields] struct {
+	extra map[string]goja.Value
+}
+
 // Set implements goja.DynamicObject: scripts may add or override fields.
-func (r *response) Set(key string, val goja.Value) bool {
-	if r.extra == nil {
-		r.extra = make(map[string]goja.Value)
+func (o *overlay[F]) Set(key string, val goja.Value) bool {
+	if o.extra == nil {
+		o.extra = make(map[string]goja.Value)
 	}
-	r.extra[key] = val
+	o.extra[key] = val
 	return true
 }
 
 // Has implements goja.DynamicObject.
-func (r *response) Has(key string) bool {
-	if _, ok := r.extra[key]; ok {
+func (o *overlay[F]) Has(key string) bool {
+	if _, ok := o.extra[key]; ok {
 		return true
 	}
-	return isField(key)
+	var f F
+	return slices.Contains(f.names(), key)
 }
 
 // Delete implements goja.DynamicObject: only added fields can be deleted.
-func (r *response) Delete(key string) bool {
-	delete(r.extra, key)
-	return !isField(key)
+func (o *overlay[F]) Delete(key string) bool {
+	delete(o.extra, key)
+	var f F
+	return !slices.Contains(f.names(), key)
 }
 
-// Keys implements goja.DynamicObject.
-func (r *response) Keys() []string {
-	keys := append([]string(nil), responseKeys...)
-	for k := range r.extra {
-		if !isField(k) {
+// Keys implements goja.DynamicObject: the built-in fields in order, then
+// the added ones.
+func (o *overlay[F]) Keys() []string {
+	var f F
+	fields := f.names()
+	keys := append([]string(nil), fields...)
+	for k := range o.extra {
+		if !slices.Contains(fields, k) {
 			keys = append(keys, k)
 		}
 	}
 	return keys
-}
-
-// isField reports whether key is a built-in response field.
-func isField(key string) bool {
-	for _, k := range responseKeys {
-		if k == key {
-			return true
-		}
-	}
-	return false
 }
 
 // headerObject is {Canonical-Name: "v1, v2"}.
@@ -226,11 +235,17 @@ func (r *response) timingsObject() goja.Value {
 // timingKeys are the fields of res.timings, in k6's order.
 var timingKeys = []string{"blocked", "connecting", "tls_handshaking", "sending", "waiting", "receiving", "duration"}
 
+// timingFields names the fields of res.timings for its overlay.
+type timingFields struct{}
+
+func (timingFields) names() []string { return timingKeys }
+
 // timingsView implements goja.DynamicObject for res.timings.
 type timingsView struct {
-	t     *httpc.Timings
-	rt    *goja.Runtime
-	extra map[string]goja.Value // properties the script set, overrides included
+	t  *httpc.Timings
+	rt *goja.Runtime
+
+	overlay[timingFields] // properties the script set, overrides included
 }
 
 // Get implements goja.DynamicObject: a timing in float milliseconds.
@@ -261,48 +276,12 @@ func (v *timingsView) Get(key string) goja.Value {
 	return v.rt.ToValue(ms(d))
 }
 
-// Set implements goja.DynamicObject: scripts may add or override fields.
-func (v *timingsView) Set(key string, val goja.Value) bool {
-	if v.extra == nil {
-		v.extra = make(map[string]goja.Value)
-	}
-	v.extra[key] = val
-	return true
-}
-
-// Has implements goja.DynamicObject.
-func (v *timingsView) Has(key string) bool {
-	if _, ok := v.extra[key]; ok {
-		return true
-	}
-	return slices.Contains(timingKeys, key)
-}
-
-// Delete implements goja.DynamicObject: only added fields can be deleted.
-func (v *timingsView) Delete(key string) bool {
-	delete(v.extra, key)
-	return !slices.Contains(timingKeys, key)
-}
-
-// Keys implements goja.DynamicObject.
-func (v *timingsView) Keys() []string {
-	keys := append([]string(nil), timingKeys...)
-	for k := range v.extra {
-		if !slices.Contains(timingKeys, k) {
-			keys = append(keys, k)
-		}
-	}
-	return keys
-}
-
 // cookiesObject is {name: [{name, value, domain, path, http_only, secure,
 // max_age, expires}]} from the final hop's Set-Cookie headers; expires is
 // Unix milliseconds, 0 when unset.
 func (r *response) cookiesObject() goja.Value {
 	rt := r.m.rt
-	o := rt.NewObject()
-	lists := map[string][]any{}
-	var order []string
+	var g grouped
 	for _, c := range r.r.Cookies {
 		var exp int64
 		if !c.Expires.IsZero() {
@@ -317,15 +296,9 @@ func (r *response) cookiesObject() goja.Value {
 		_ = co.Set("secure", c.Secure)
 		_ = co.Set("max_age", c.MaxAge)
 		_ = co.Set("expires", exp)
-		if _, ok := lists[c.Name]; !ok {
-			order = append(order, c.Name)
-		}
-		lists[c.Name] = append(lists[c.Name], co)
+		g.add(c.Name, co)
 	}
-	for _, name := range order {
-		_ = o.Set(name, rt.NewArray(lists[name]...))
-	}
-	return o
+	return g.object(rt)
 }
 
 // requestObject is {method, url, headers: {name: [values]}, body, cookies:
@@ -335,37 +308,47 @@ func (r *response) requestObject() goja.Value {
 	o := rt.NewObject()
 	_ = o.Set("method", r.req.Method)
 	_ = o.Set("url", r.req.URL)
-	h := rt.NewObject()
-	hl := map[string][]any{}
-	var order []string
+	var h grouped
 	for _, x := range r.req.Header {
-		k := textproto.CanonicalMIMEHeaderKey(x.Key)
-		if _, ok := hl[k]; !ok {
-			order = append(order, k)
-		}
-		hl[k] = append(hl[k], x.Value)
+		h.add(textproto.CanonicalMIMEHeaderKey(x.Key), x.Value)
 	}
-	for _, k := range order {
-		_ = h.Set(k, rt.NewArray(hl[k]...))
-	}
-	_ = o.Set("headers", h)
+	_ = o.Set("headers", h.object(rt))
 	_ = o.Set("body", string(r.req.Body))
-	c := rt.NewObject()
-	cl := map[string][]any{}
-	order = order[:0]
+	var c grouped
 	for _, x := range r.req.Cookies {
 		co := rt.NewObject()
 		_ = co.Set("name", x.Name)
 		_ = co.Set("value", x.Value)
 		_ = co.Set("replace", x.Replace)
-		if _, ok := cl[x.Name]; !ok {
-			order = append(order, x.Name)
-		}
-		cl[x.Name] = append(cl[x.Name], co)
+		c.add(x.Name, co)
 	}
-	for _, k := range order {
-		_ = c.Set(k, rt.NewArray(cl[k]...))
+	_ = o.Set("cookies", c.object(rt))
+	return o
+}
+
+// grouped collects values by name for a {name: [values]} object whose
+// names keep the order of their first value. The zero value is empty.
+type grouped struct {
+	lists map[string][]any
+	order []string
+}
+
+// add appends v to name's list.
+func (g *grouped) add(name string, v any) {
+	if g.lists == nil {
+		g.lists = map[string][]any{}
 	}
-	_ = o.Set("cookies", c)
+	if _, ok := g.lists[name]; !ok {
+		g.order = append(g.order, name)
+	}
+	g.lists[name] = append(g.lists[name], v)
+}
+
+// object is {name: [values]} on rt.
+func (g *grouped) object(rt *goja.Runtime) *goja.Object {
+	o := rt.NewObject()
+	for _, name := range g.order {
+		_ = o.Set(name, rt.NewArray(g.lists[name]...))
+	}
 	return o
 }
