@@ -132,6 +132,7 @@ func (t *vuTagsObject) Set(key string, val goja.Value) bool {
 		}
 	}
 	t.v.vuTags[key] = val.String()
+	t.v.vuTagsVer++
 	return true
 }
 
@@ -142,6 +143,7 @@ func (t *vuTagsObject) Has(key string) bool {
 
 func (t *vuTagsObject) Delete(key string) bool {
 	delete(t.v.vuTags, key)
+	t.v.vuTagsVer++
 	return true
 }
 

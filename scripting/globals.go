@@ -17,18 +17,20 @@ import (
 // installGlobals sets the globals every VU has: __ENV, __VU, __ITER,
 // require, open, console, timers, TextEncoder and TextDecoder.
 //
-// Only __ENV, __VU and __ITER are own properties of the global object. The
+// Only __ENV and __VU are own properties of the global object. __ITER and the
 // functions and objects are found through the global object's prototype, a
 // dynamic object (lazyGlobals) that builds each on first use and keeps it:
 // most scripts touch few of them, and a function object costs a VU about
-// 0.7 KiB. Assigning to one of these names in a script makes it an own
+// 0.7 KiB. __ITER is read from the VU when the script reads it, so starting
+// an iteration sets nothing (a set boxed the number: an allocation per
+// iteration above 255). Assigning to one of these names in a script makes it an own
 // property of the global object, as for any inherited property.
 func (v *vu) installGlobals() error {
 	rt := v.rt
 	v.env = newEnvObject(rt, v.r.envKeys, v.r.cfg.Env, nil)
 	_ = rt.Set("__ENV", v.env)
+	v.curEnv = v.env
 	_ = rt.Set("__VU", v.mv.ID)
-	_ = rt.Set("__ITER", 0)
 	lazy := rt.NewDynamicObject(&lazyGlobals{v: v})
 	if err := rt.GlobalObject().SetPrototype(lazy); err != nil {
 		return fmt.Errorf("scripting: globals: %w", err)
@@ -39,7 +41,7 @@ func (v *vu) installGlobals() error {
 // lazyGlobalNames are the globals lazyGlobals provides, in the order
 // Object.keys(Object.getPrototypeOf(globalThis)) lists them.
 var lazyGlobalNames = []string{
-	"require", "open", "console",
+	"__ITER", "require", "open", "console",
 	"setTimeout", "clearTimeout", "setInterval", "clearInterval",
 	"TextEncoder", "TextDecoder",
 }
@@ -57,6 +59,9 @@ type lazyGlobals struct {
 func (g *lazyGlobals) Get(key string) goja.Value {
 	if val, ok := g.vals[key]; ok {
 		return val
+	}
+	if key == "__ITER" {
+		return g.v.rt.ToValue(g.v.curIter)
 	}
 	val := g.build(key)
 	if val == nil {

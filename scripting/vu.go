@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
+	"runtime"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -42,12 +44,23 @@ type vu struct {
 	metricProto *goja.Object                     // prototype of load/metrics objects
 	metricObjs  map[*goja.Object]*metrics.Metric // metric objects of this VU
 
-	iter     int64             // __ITER of the next iteration
-	it       *engine.Iteration // the running iteration, nil outside
-	group    string            // current group path
-	vuTags   map[string]string // tags written through exec.vu.tags
-	metadata *goja.Object      // exec.vu.metrics.metadata
-	expected *httpc.Expected
+	iter    int64             // __ITER of the next iteration
+	curIter int64             // __ITER of the running (or last) iteration
+	curEnv  *goja.Object      // the __ENV last set on the global object
+	args    [1]goja.Value     // the argument of an iteration's call
+	it      *engine.Iteration // the running iteration, nil outside
+	group   string            // current group path
+	vuTags  map[string]string // tags written through exec.vu.tags
+	// vuTagsVer counts writes to vuTags; base is baseTags' list for
+	// baseKey (valid when baseValid), iterTags its interned set (nil
+	// until first use).
+	vuTagsVer uint64
+	base      []metrics.Tag
+	baseKey   baseKey
+	baseValid bool
+	iterTags  *metrics.TagSet
+	metadata  *goja.Object // exec.vu.metrics.metadata
+	expected  *httpc.Expected
 
 	setupValue   goja.Value // this VU's copy of setup data
 	setupParsed  bool
@@ -56,7 +69,14 @@ type vu struct {
 	testOptions  goja.Value              // exec.test.options, parsed lazily
 
 	unhandled []*goja.Promise // rejected promises nobody handled (yet)
-	initDirs  []string        // directories of the modules whose top level runs
+
+	// Interrupt registration (watch): the context whose cancellation
+	// interrupts the runtime, the function that drops it, and whether its
+	// hook has run (set by the hook's goroutine).
+	watched   context.Context
+	stopWatch func() bool
+	fired     atomic.Bool
+	initDirs  []string // directories of the modules whose top level runs
 }
 
 var (
@@ -115,9 +135,10 @@ func (r *Runner) newVU(ctx context.Context, id uint64, opts *engine.Options) (*v
 // runInit runs the main module (the init context) and returns its exports.
 func (v *vu) runInit(ctx context.Context) (*goja.Object, error) {
 	v.mv.Ctx = nil
-	stop := v.interruptOn(ctx)
+	v.watch(ctx)
 	exp, err := v.runModule(v.r.main)
-	stop()
+	v.unwatch()
+	v.rt.ClearInterrupt()
 	if err == nil {
 		err = v.loop.run(ctx)
 	}
@@ -132,26 +153,60 @@ func (v *vu) runInit(ctx context.Context) (*goja.Object, error) {
 	return o, nil
 }
 
-// interruptOn interrupts the runtime when ctx is done; the returned stop
-// function waits until a racing interrupt has landed and clears it, so the
-// next call starts clean.
-func (v *vu) interruptOn(ctx context.Context) (stop func()) {
-	v.rt.ClearInterrupt()
-	if ctx == nil || ctx.Done() == nil {
-		return func() {}
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	cancelAfter := context.AfterFunc(ctx, func() {
-		defer wg.Done()
-		v.rt.Interrupt(ctx.Err())
-	})
-	return func() {
-		if cancelAfter() {
-			wg.Done()
+// watch arranges for the runtime to be interrupted when ctx is done and
+// clears an interrupt left by an earlier call, so the call about to start
+// runs clean unless ctx is already done. The registration on ctx is kept
+// from one call to the next while they share ctx (the engine runs all
+// iterations of a scenario with one context), so a steady-state iteration
+// registers and allocates nothing; a call with another context first drops
+// the old registration (unwatch).
+func (v *vu) watch(ctx context.Context) {
+	if ctx != v.watched {
+		v.unwatch()
+		if ctx != nil && ctx.Done() != nil {
+			v.watched = ctx
+			v.stopWatch = context.AfterFunc(ctx, func() {
+				v.rt.Interrupt(ctx.Err())
+				v.fired.Store(true)
+			})
 		}
-		wg.Wait()
 	}
+	v.rt.ClearInterrupt()
+	if ctx != nil && ctx.Err() != nil {
+		// Done before the call: the hook may have fired before the clear.
+		v.rt.Interrupt(ctx.Err())
+	}
+}
+
+// settle is called when a call returns with its registration kept: if the
+// watched context is done, it waits until the hook's interrupt has landed
+// and clears it, so the runtime is usable (JSON.parse of setup data, the
+// next call) without a stale interrupt.
+func (v *vu) settle() {
+	if v.watched == nil || v.watched.Err() == nil {
+		return
+	}
+	for !v.fired.Load() {
+		runtime.Gosched()
+	}
+	v.rt.ClearInterrupt()
+}
+
+// unwatch drops the registration on the watched context; if its hook
+// already started, it waits for the hook to finish, then clears the
+// interrupt, so a later call starts clean.
+func (v *vu) unwatch() {
+	if v.stopWatch == nil {
+		return
+	}
+	if !v.stopWatch() {
+		for !v.fired.Load() {
+			runtime.Gosched()
+		}
+		v.fired.Store(false)
+		v.rt.ClearInterrupt()
+	}
+	v.watched, v.stopWatch = nil, nil
 }
 
 // function returns the exported function name ("default" for the default
@@ -170,10 +225,18 @@ func (v *vu) function(name string) goja.Callable {
 
 // call calls fn(args...) and runs the event loop until the loop is idle and
 // a returned promise has settled. Exceptions come back as *exception,
-// test.abort() as *abortError, cancellation as ctx.Err().
+// test.abort() as *abortError, cancellation as ctx.Err(). The interrupt
+// registration on ctx is dropped when call returns (setup, teardown and
+// handleSummary run with contexts their caller cancels right after).
 func (v *vu) call(ctx context.Context, fn goja.Callable, args ...goja.Value) (goja.Value, error) {
-	stop := v.interruptOn(ctx)
-	defer stop()
+	v.watch(ctx)
+	defer v.unwatch()
+	return v.run(ctx, fn, args)
+}
+
+// run is call without the registration handling: the caller has called
+// watch(ctx) and settles or unwatches afterwards.
+func (v *vu) run(ctx context.Context, fn goja.Callable, args []goja.Value) (goja.Value, error) {
 	v.unhandled = v.unhandled[:0]
 	res, err := fn(goja.Undefined(), args...)
 	if err == nil {
@@ -247,10 +310,16 @@ func (v *vu) RunIteration(ctx context.Context, it *engine.Iteration) error {
 		v.mv.HTTP.StartIteration()
 	}
 	r.markStart()
-	iter := v.iter
+	// Interrupt on ctx (kept registered across iterations) and clear what
+	// an earlier call left, before any JavaScript runs (setupData).
+	v.watch(ctx)
+	defer v.settle()
+	v.curIter = v.iter // __ITER, served by lazyGlobals
 	v.iter++
-	v.rt.Set("__ITER", iter)
-	v.rt.Set("__ENV", v.envFor(it.Scenario))
+	if env := v.envFor(it.Scenario); env != v.curEnv {
+		v.rt.Set("__ENV", env)
+		v.curEnv = env
+	}
 
 	exec := "default"
 	if it.Scenario != nil && it.Scenario.Exec != "" {
@@ -268,11 +337,12 @@ func (v *vu) RunIteration(ctx context.Context, it *engine.Iteration) error {
 	}
 
 	start := time.Now()
-	_, err = v.call(ctx, fn, data)
+	v.args[0] = data
+	_, err = v.run(ctx, fn, v.args[:])
+	v.args[0] = nil
 	end := time.Now()
 
-	var ae *abortError
-	aborted := errors.As(err, &ae)
+	aborted, ae := asAbort(err)
 	if !aborted && ctx.Err() != nil {
 		r.iterationsInterrupted.Add(1)
 		return nil
@@ -305,6 +375,17 @@ func (v *vu) RunIteration(ctx context.Context, it *engine.Iteration) error {
 	}
 	r.iterationsCompleted.Add(1)
 	return nil
+}
+
+// asAbort returns err's *abortError; the target is declared only when
+// there is an error, as errors.As moves it to the heap.
+func asAbort(err error) (bool, *abortError) {
+	if err == nil {
+		return false, nil
+	}
+	var ae *abortError
+	ok := errors.As(err, &ae)
+	return ok, ae
 }
 
 // setupData returns this VU's copy of setup's data, parsed once.
@@ -347,25 +428,59 @@ func (v *vu) envFor(sc *engine.Scenario) *goja.Object {
 	return o
 }
 
+// baseKey identifies what baseTags depends on: the run's options, the
+// running scenario and the version of exec.vu.tags.
+type baseKey struct {
+	opts *engine.Options
+	sc   *engine.Scenario
+	ver  uint64
+}
+
 // baseTags appends options.tags, the scenario's tags, exec.vu.tags and
-// scenario to dst (later entries win on a duplicate key).
+// scenario to dst: one pair per key (a later source wins on a duplicate
+// key), sorted by key, so the list is the same on every call. The list is
+// built once per (options, scenario, exec.vu.tags version) and kept.
 func (v *vu) baseTags(dst []metrics.Tag) []metrics.Tag {
+	var sc *engine.Scenario
+	if v.it != nil {
+		sc = v.it.Scenario
+	}
+	key := baseKey{opts: v.mv.Options, sc: sc, ver: v.vuTagsVer}
+	if !v.baseValid || key != v.baseKey {
+		v.base = v.buildBaseTags(v.base[:0], sc)
+		v.baseKey, v.baseValid, v.iterTags = key, true, nil
+	}
+	return append(dst, v.base...)
+}
+
+// buildBaseTags is baseTags without the cache.
+func (v *vu) buildBaseTags(dst []metrics.Tag, sc *engine.Scenario) []metrics.Tag {
+	put := func(k, val string) {
+		for i := range dst {
+			if dst[i].Key == k {
+				dst[i].Value = val
+				return
+			}
+		}
+		dst = append(dst, metrics.Tag{Key: k, Value: val})
+	}
 	if o := v.mv.Options; o != nil {
 		for k, val := range o.Tags {
-			dst = append(dst, metrics.Tag{Key: k, Value: val})
+			put(k, val)
 		}
 	}
-	if v.it != nil && v.it.Scenario != nil {
-		for k, val := range v.it.Scenario.Tags {
-			dst = append(dst, metrics.Tag{Key: k, Value: val})
+	if sc != nil {
+		for k, val := range sc.Tags {
+			put(k, val)
 		}
 	}
 	for k, val := range v.vuTags {
-		dst = append(dst, metrics.Tag{Key: k, Value: val})
+		put(k, val)
 	}
-	if v.it != nil && v.it.Scenario != nil {
-		dst = append(dst, metrics.Tag{Key: "scenario", Value: v.it.Scenario.Name})
+	if sc != nil {
+		put("scenario", sc.Name)
 	}
+	slices.SortFunc(dst, func(a, b metrics.Tag) int { return strings.Compare(a.Key, b.Key) })
 	return dst
 }
 
@@ -398,10 +513,14 @@ func (v *vu) intern(pairs []metrics.Tag) *metrics.TagSet {
 	return v.tagCache.Intern(pairs)
 }
 
-// iterationTags is the tag set of iterations and iteration_duration.
+// iterationTags is the tag set of iterations and iteration_duration,
+// interned once per baseTags list.
 func (v *vu) iterationTags() *metrics.TagSet {
 	v.tagBuf = v.baseTags(v.tagBuf[:0])
-	return v.intern(v.tagBuf)
+	if v.iterTags == nil {
+		v.iterTags = v.intern(v.tagBuf)
+	}
+	return v.iterTags
 }
 
 // rethrow continues unwinding the JS stack with err from a nested call.
