@@ -58,7 +58,6 @@ func (c *Client) newWorker() *Client {
 	w := &Client{
 		cfg: c.cfg, userAgent: c.userAgent, timeout: c.timeout,
 		reg: c.reg, bi: c.bi, rec: c.recorders(), jar: c.jar, resolver: c.resolver,
-		tlsBase: c.tlsBase,
 	}
 	w.init()
 	return w

@@ -3,12 +3,10 @@ package httpc
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"net"
 	"net/url"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,9 +43,6 @@ type Client struct {
 	tags      *metrics.TagCache
 	jar       *CookieJar
 	resolver  *net.Resolver
-	tlsBase   *tls.Config
-	tlsMu     sync.Mutex
-	tlsByHost map[string]*tls.Config
 	wire      wireCounter
 
 	idle map[string][]*conn // HTTP/1.1 keep-alive connections by pool key
@@ -108,12 +103,6 @@ func NewClient(cfg *Config, reg *metrics.Registry, bi *metrics.Builtin, rec *met
 	}
 	if c.cfg.MaxRedirects < 0 {
 		c.cfg.MaxRedirects = DefaultMaxRedirects
-	}
-	c.tlsBase = &tls.Config{
-		InsecureSkipVerify: c.cfg.InsecureSkipTLSVerify, //nolint:gosec // the user's explicit option
-		MinVersion:         c.cfg.TLSMinVersion,
-		MaxVersion:         c.cfg.TLSMaxVersion,
-		NextProtos:         []string{"h2", "http/1.1"},
 	}
 	c.init()
 	return c

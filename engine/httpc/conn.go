@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -46,8 +47,12 @@ func (c *countConn) Write(p []byte) (int, error) {
 // response arrives (above TLS, so post-handshake TLS messages do not count as
 // the response's first byte).
 type conn struct {
-	raw        *countConn
-	nc         net.Conn // raw, or a *tls.Conn over raw
+	raw *countConn
+	nc  net.Conn // raw, or a *tls.Conn over raw
+	// br and bw are taken from readerPool and writerPool for the length of
+	// an exchange (acquire) and given back when the connection goes idle
+	// with nothing buffered (release): an idle kept-alive connection, which
+	// is what a VU holds while it sleeps, owns no buffer.
 	br         *bufio.Reader
 	bw         *bufio.Writer
 	key        string // pool key: scheme://host:port
@@ -70,7 +75,54 @@ func (c *conn) Read(p []byte) (int, error) {
 
 func (c *conn) Write(p []byte) (int, error) { return c.nc.Write(p) }
 
-func (c *conn) close() { _ = c.nc.Close() }
+// close closes the connection and gives its buffers back.
+func (c *conn) close() {
+	_ = c.nc.Close()
+	c.release(true)
+}
+
+// Buffer sizes of a connection: a response header must fit readBufSize
+// (fasthttp's limit on a header read through a bufio.Reader); requests are
+// written through writeBufSize in as many writes as they need.
+const (
+	readBufSize  = 8192
+	writeBufSize = 4096
+)
+
+// readerPool and writerPool hold the buffers of connections not in an
+// exchange, shared by all clients of the process.
+var (
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufSize) }}
+	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufSize) }}
+)
+
+// acquire gives c its buffers for an exchange.
+func (c *conn) acquire() {
+	if c.br == nil {
+		c.br = readerPool.Get().(*bufio.Reader)
+		c.br.Reset(c)
+	}
+	if c.bw == nil {
+		c.bw = writerPool.Get().(*bufio.Writer)
+		c.bw.Reset(c)
+	}
+}
+
+// release gives c's buffers back to the pools. A reader holding bytes the
+// server sent past the response (a pipelining server) stays with c unless
+// the connection is closed (all).
+func (c *conn) release(all bool) {
+	if c.br != nil && (all || c.br.Buffered() == 0) {
+		c.br.Reset(nil)
+		readerPool.Put(c.br)
+		c.br = nil
+	}
+	if c.bw != nil {
+		c.bw.Reset(nil) // flushed by the exchange, or dropped with c
+		writerPool.Put(c.bw)
+		c.bw = nil
+	}
+}
 
 // dialResult is what dial measured.
 type dialResult struct {
@@ -148,21 +200,34 @@ func (cl *Client) dial(ctx context.Context, host, port string, https bool, deadl
 	return r, nil
 }
 
-// tlsConfigFor returns the client's TLS config with ServerName = host,
-// cached per host.
+// tlsKey is what a TLS client config depends on.
+type tlsKey struct {
+	insecure bool
+	min, max uint16
+	host     string
+}
+
+// tlsConfigs holds one *tls.Config per tlsKey for the whole process: every
+// VU of a run shares its configs (read-only once made, as crypto/tls
+// allows), instead of holding a clone per VU and host.
+var tlsConfigs sync.Map
+
+// tlsConfigFor returns the TLS config of the client's settings with
+// ServerName = host.
 func (cl *Client) tlsConfigFor(host string) *tls.Config {
-	cl.tlsMu.Lock()
-	defer cl.tlsMu.Unlock()
-	if c, ok := cl.tlsByHost[host]; ok {
-		return c
+	k := tlsKey{insecure: cl.cfg.InsecureSkipTLSVerify, min: cl.cfg.TLSMinVersion, max: cl.cfg.TLSMaxVersion, host: host}
+	if c, ok := tlsConfigs.Load(k); ok {
+		return c.(*tls.Config)
 	}
-	c := cl.tlsBase.Clone()
-	c.ServerName = host
-	if cl.tlsByHost == nil {
-		cl.tlsByHost = map[string]*tls.Config{}
+	c := &tls.Config{
+		InsecureSkipVerify: k.insecure, //nolint:gosec // the user's explicit option
+		MinVersion:         k.min,
+		MaxVersion:         k.max,
+		NextProtos:         []string{"h2", "http/1.1"},
+		ServerName:         host,
 	}
-	cl.tlsByHost[host] = c
-	return c
+	got, _ := tlsConfigs.LoadOrStore(k, c)
+	return got.(*tls.Config)
 }
 
 // override applies Config.Hosts: "host:port" first, then "host".

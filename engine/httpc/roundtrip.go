@@ -1,7 +1,6 @@
 package httpc
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -108,8 +107,6 @@ func (c *Client) roundTrip(ctx context.Context, h *hopState, resp *Response, sta
 				st := dr.tc.ConnectionState()
 				cn.tlsVersion, cn.tlsCipher = tlsVersionName(st.Version), tlsCipherName(st.CipherSuite)
 			}
-			cn.br = bufio.NewReaderSize(cn, 8192)
-			cn.bw = bufio.NewWriterSize(cn, 4096)
 		}
 		if h.newConn {
 			h.gotConn = time.Now()
@@ -183,6 +180,7 @@ func (c *Client) putIdle(cn *conn) {
 // is back in the pool or closed; on error the caller closes it. gotBytes
 // says whether any response byte arrived.
 func (c *Client) exchange(ctx context.Context, h *hopState, cn *conn, resp *Response) (err error, ph phase, gotBytes bool) {
+	cn.acquire()
 	if err = cn.nc.SetDeadline(h.deadline); err != nil {
 		return err, phaseWrite, false
 	}
@@ -284,6 +282,7 @@ func (c *Client) exchange(ctx context.Context, h *hopState, cn *conn, resp *Resp
 	if c.cfg.NoConnectionReuse || fr.ConnectionClose() || fr.Header.ContentLength() == -2 {
 		cn.close()
 	} else {
+		cn.release(false)
 		c.putIdle(cn)
 	}
 	return nil, 0, true
