@@ -6,7 +6,6 @@ package main
 // coordinated-omission note.
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"os"
@@ -57,23 +56,6 @@ func scenarioLines(t *testing.T, stdout string) map[string]scenarioLine {
 		out[m[1]] = scenarioLine{atoi(m[2]), atoi(m[3]), atoi(m[4])}
 	}
 	return out
-}
-
-// newTarget starts a private `load target` for a test that changes global
-// target state (/freeze), so that parallel tests do not see each other.
-func newTarget(t *testing.T) string {
-	t.Helper()
-	srv := target.New(target.DefaultConfig())
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := srv.Start(ctx); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-	})
-	return srv.URL()
 }
 
 func within(got, want, tol float64) bool { return math.Abs(got-want) <= tol*want }
@@ -393,7 +375,7 @@ func TestCase_C15_CoordinatedOmission(t *testing.T) {
 		offset := time.Duration(i) * time.Second // freezes end at 7, 8, 9 and 10 s
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := runScript(t, c15Script(tc.model, offset), "-e", "TARGET="+newTarget(t), "--summary-trend-stats", trendStats)
+			r := runScript(t, c15Script(tc.model, offset), "-e", "TARGET="+startTarget(t, target.DefaultConfig()), "--summary-trend-stats", trendStats)
 			r.wantCode(t, 0)
 			tc.check(t, r)
 			if t.Failed() {

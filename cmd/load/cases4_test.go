@@ -24,28 +24,7 @@ import (
 // h2 offered) and returns it; it is closed when the test ends.
 func startTLSTarget(t *testing.T) *target.Server {
 	t.Helper()
-	srv := target.New(target.Config{Addr: "127.0.0.1:0", TLSAddr: "127.0.0.1:0"})
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	if err := srv.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
-}
-
-// writeScript writes src as name in a new temporary directory and returns
-// the file's path.
-func writeScript(t *testing.T, name, src string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return startServer(t, target.Config{Addr: "127.0.0.1:0", TLSAddr: "127.0.0.1:0"})
 }
 
 // wantStderr fails unless stderr contains every part.
@@ -238,13 +217,7 @@ export default function () {
 		export := filepath.Join(t.TempDir(), "summary.json")
 		r, rss := runWith(t, nil, 60*time.Second, "run", "-q", "--summary-export", export,
 			"-e", "DISCARD="+discard, "-e", "ITERS="+strconv.Itoa(iters), script)
-		b, err := os.ReadFile(export)
-		if err != nil {
-			t.Fatalf("no summary export: %v\nstderr:\n%s", err, r.stderr)
-		}
-		if err := jsonUnmarshal(b, &r.export); err != nil {
-			t.Fatal(err)
-		}
+		r.readExport(t, export)
 		r.wantCode(t, 0)
 		t.Logf("discard=%s iterations=%d: peak RSS %.0f MB, %s", discard, iters, float64(rss)/1e6, r.took)
 		return r, rss
@@ -413,13 +386,7 @@ export default function () {
 			args := append([]string{"run", "-q", "--summary-export", export, "-e", "WANT=" + tc.want}, tc.args...)
 			r, _ := runWith(t, tc.env, 60*time.Second, append(args, script)...)
 			r.wantCode(t, 0)
-			b, err := os.ReadFile(export)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := jsonUnmarshal(b, &r.export); err != nil {
-				t.Fatal(err)
-			}
+			r.readExport(t, export)
 			if got := r.metric(t, "agent_ok", "count"); got != tc.iters {
 				t.Errorf("requests with User-Agent %q = %v, want %v\nstderr:\n%s", tc.want, got, tc.iters, r.stderr)
 			}
@@ -544,15 +511,7 @@ export default function () {
 }
 `,
 	}
-	for name, src := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, files)
 	script := filepath.Join(dir, "main.js")
 	env := []string{"FROM_OS=os", "BOTH=os"}
 	t.Run("OS environment, console to stderr, open() outside init fails the iteration", func(t *testing.T) {
@@ -586,7 +545,7 @@ export default function () {
 func TestScripting_Modules(t *testing.T) {
 	t.Run("local ESM, CommonJS and TypeScript imports, every k6 alias", func(t *testing.T) {
 		dir := t.TempDir()
-		for name, src := range map[string]string{
+		writeFiles(t, dir, map[string]string{
 			"lib/esm.js":    "export function twice(x) { return 2 * x; }\n",
 			"lib/cjs.js":    "module.exports = { thrice: (x) => 3 * x, json: require('./conf.json') };\n",
 			"lib/conf.json": `{"port": 8080}`,
@@ -623,25 +582,11 @@ export default function () {
   setTimeout(() => { fired = true; check(fired, { 'timer fired on the VU loop': (x) => x }); }, 10);
 }
 `,
-		} {
-			p := filepath.Join(dir, name)
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		})
 		export := filepath.Join(dir, "summary.json")
 		r, _ := runWith(t, nil, 60*time.Second, "run", "-q", "--summary-export", export, filepath.Join(dir, "main.js"))
 		r.wantCode(t, 0)
-		b, err := os.ReadFile(export)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := jsonUnmarshal(b, &r.export); err != nil {
-			t.Fatal(err)
-		}
+		r.readExport(t, export)
 		if got := r.metric(t, "checks", "passes"); got != 12 {
 			t.Errorf("passed checks = %v, want 12\n%s", got, r.stdout)
 		}

@@ -37,21 +37,6 @@ export default function () { http.get(__ENV.SVC + '/svc', { tags: { name: 'svc' 
 // team would write for "p(95) must not get more than 10% slower".
 const gateRule = "http_req_duration{name:svc} p(95) > +10%"
 
-// startSvcTarget starts a target of our own whose /svc answers after latency.
-func startSvcTarget(t *testing.T, latency time.Duration) string {
-	t.Helper()
-	cfg := target.DefaultConfig()
-	cfg.ExtraLatency = latency
-	srv := target.New(cfg)
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := srv.Start(ctx); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); srv.Close() })
-	return srv.URL()
-}
-
 // recordConcurrently records one run of script per entry of urls, all at
 // the same time, and returns their results files in the same order.
 func recordConcurrently(t *testing.T, dir, script string, urls []string) []string {
@@ -95,8 +80,14 @@ func recordConcurrently(t *testing.T, dir, script string, urls []string) []strin
 // of several milliseconds are common, and they, not the service, would make
 // a 10 ms service's p(95).
 func TestCompare_AAAndInjectedSlowdown(t *testing.T) {
-	baseURL := startSvcTarget(t, 100*time.Millisecond)
-	slowURL := startSvcTarget(t, 120*time.Millisecond)
+	// svcTarget is a target of our own whose /svc answers after latency.
+	svcTarget := func(latency time.Duration) string {
+		cfg := target.DefaultConfig()
+		cfg.ExtraLatency = latency
+		return startTarget(t, cfg)
+	}
+	baseURL := svcTarget(100 * time.Millisecond)
+	slowURL := svcTarget(120 * time.Millisecond)
 	dir := t.TempDir()
 	script := filepath.Join(dir, "svc.js")
 	if err := os.WriteFile(script, []byte(compareScript), 0o644); err != nil {

@@ -89,24 +89,92 @@ func runLoad(t *testing.T, limit time.Duration, args ...string) result {
 }
 
 // runScript writes src to a file and runs it with --summary-export, plus
-// extra flags.
+// extra flags; r.export is the summary export when the run wrote one.
 func runScript(t *testing.T, src string, extra ...string) result {
 	t.Helper()
-	dir := t.TempDir()
-	script := filepath.Join(dir, "script.js")
-	if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
+	r, _ := runScriptAt(t, src, extra...)
+	return r
+}
+
+// runScriptFile is runScript that also returns the script's path and fails
+// the test when the run wrote no summary export.
+func runScriptFile(t *testing.T, src string, extra ...string) (result, string) {
+	t.Helper()
+	r, script := runScriptAt(t, src, extra...)
+	if r.export == nil {
+		t.Fatalf("no summary export\nstderr:\n%s", r.stderr)
 	}
-	export := filepath.Join(dir, "summary.json")
+	return r, script
+}
+
+func runScriptAt(t *testing.T, src string, extra ...string) (result, string) {
+	t.Helper()
+	script := writeScript(t, "script.js", src)
+	export := filepath.Join(filepath.Dir(script), "summary.json")
 	args := append([]string{"run", "-q", "--summary-export", export}, extra...)
-	args = append(args, script)
-	r := runLoad(t, 90*time.Second, args...)
-	if b, err := os.ReadFile(export); err == nil {
-		if err := json.Unmarshal(b, &r.export); err != nil {
-			t.Fatalf("summary export is not JSON: %v\n%s", err, b)
+	r := runLoad(t, 90*time.Second, append(args, script)...)
+	if _, err := os.Stat(export); err == nil {
+		r.readExport(t, export)
+	}
+	return r, script
+}
+
+// readExport parses the summary export at path into r.export; a missing or
+// malformed file fails the test.
+func (r *result) readExport(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no summary export: %v\nstderr:\n%s", err, r.stderr)
+	}
+	if err := json.Unmarshal(b, &r.export); err != nil {
+		t.Fatalf("summary export is not JSON: %v\n%s", err, b)
+	}
+}
+
+// writeScript writes src as name in a new temporary directory and returns
+// the file's path.
+func writeScript(t *testing.T, name, src string) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{name: src})
+	return filepath.Join(dir, name)
+}
+
+// writeFiles writes each file (path relative to dir: contents), creating
+// the directories it needs.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, src := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
-	return r
+}
+
+// startServer starts an in-process demo target with cfg and stops it when
+// the test ends.
+func startServer(t *testing.T, cfg target.Config) *target.Server {
+	t.Helper()
+	srv := target.New(cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := srv.Start(ctx); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); srv.Close() })
+	return srv
+}
+
+// startTarget is startServer's base URL, for a test that needs a target of
+// its own (a configuration of its own, or global state such as /freeze).
+func startTarget(t *testing.T, cfg target.Config) string {
+	t.Helper()
+	return startServer(t, cfg).URL()
 }
 
 // metric returns a value from the summary export: metrics[name][key].

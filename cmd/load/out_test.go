@@ -106,27 +106,6 @@ func TestOut_RoundTripMatchesLiveSummary(t *testing.T) {
 	}
 }
 
-// runScriptFile is runScript that also returns the script's path.
-func runScriptFile(t *testing.T, src string, extra ...string) (result, string) {
-	t.Helper()
-	dir := t.TempDir()
-	script := filepath.Join(dir, "script.js")
-	if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	export := filepath.Join(dir, "summary.json")
-	args := append([]string{"run", "-q", "--summary-export", export}, extra...)
-	r := runLoad(t, 90*time.Second, append(args, script)...)
-	b, err := os.ReadFile(export)
-	if err != nil {
-		t.Fatalf("no summary export: %v\nstderr:\n%s", err, r.stderr)
-	}
-	if err := jsonUnmarshal(b, &r.export); err != nil {
-		t.Fatalf("summary export is not JSON: %v", err)
-	}
-	return r, script
-}
-
 // startOut starts `load run --out out` of a 30 s constant-vus scenario and
 // waits until the file holds at least n intervals.
 func startOut(t *testing.T, out string, n int) *exec.Cmd {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -32,19 +31,6 @@ export const options = {
 };
 export default function () { http.get(__ENV.TARGET + '/capacity'); }
 `
-
-// startTarget starts an in-process demo target and stops it at cleanup.
-func startTarget(t *testing.T, cfg target.Config) string {
-	t.Helper()
-	srv := target.New(cfg)
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := srv.Start(ctx); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); srv.Close() })
-	return srv.URL()
-}
 
 // TestParity_PredictsProductionFromStaging is issue 7's parity acceptance:
 // staging = 2 workers of 5 ms (true capacity 400/s), production = 8
