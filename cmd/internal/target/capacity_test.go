@@ -131,6 +131,17 @@ func TestCapacityWorkOverride(t *testing.T) {
 	}
 }
 
+// queueWaiter starts a goroutine acquiring f under ctx and returns once it
+// waits in f's queue (f has no free slot); its acquire's error arrives on
+// the channel.
+func queueWaiter(t *testing.T, f *fifo, ctx context.Context) <-chan error {
+	t.Helper()
+	done := make(chan error)
+	go func() { _, err := f.acquire(ctx); done <- err }()
+	waitFor(t, "waiter queued", func() bool { return f.waiting() == 1 })
+	return done
+}
+
 func TestFifo(t *testing.T) {
 	t.Run("cancelled waiter leaves the queue", func(t *testing.T) {
 		f := newFifo(1)
@@ -138,9 +149,7 @@ func TestFifo(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error)
-		go func() { _, err := f.acquire(ctx); done <- err }()
-		waitFor(t, "waiter queued", func() bool { return f.waiting() == 1 })
+		done := queueWaiter(t, f, ctx)
 		cancel()
 		if err := <-done; !errors.Is(err, context.Canceled) {
 			t.Fatalf("acquire = %v, want context.Canceled", err)
@@ -179,9 +188,7 @@ func TestFifo(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error)
-			go func() { _, err := f.acquire(ctx); done <- err }()
-			waitFor(t, "waiter queued", func() bool { return f.waiting() == 1 })
+			done := queueWaiter(t, f, ctx)
 			go cancel()
 			f.release(time.Now())
 			if err := <-done; err == nil {

@@ -50,7 +50,8 @@ type result struct {
 	elapsed time.Duration
 }
 
-// get performs one request and reads the whole body.
+// get performs one request, changed first by each non-nil mutate, and
+// reads the whole body.
 func get(t *testing.T, c *http.Client, url string, mutate ...func(*http.Request)) result {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, url, nil)
@@ -58,7 +59,9 @@ func get(t *testing.T, c *http.Client, url string, mutate ...func(*http.Request)
 		t.Fatalf("NewRequest %s: %v", url, err)
 	}
 	for _, m := range mutate {
-		m(req)
+		if m != nil {
+			m(req)
+		}
 	}
 	start := time.Now()
 	resp, err := c.Do(req)

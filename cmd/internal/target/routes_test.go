@@ -65,11 +65,7 @@ func TestRoutes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var mutate []func(*http.Request)
-			if tc.mutate != nil {
-				mutate = append(mutate, tc.mutate)
-			}
-			got := get(t, c, s.URL()+tc.path, mutate...)
+			got := get(t, c, s.URL()+tc.path, tc.mutate)
 			if got.status != tc.wantStatus {
 				t.Errorf("status = %d, want %d (body %q)", got.status, tc.wantStatus, got.body)
 			}
@@ -316,11 +312,7 @@ func TestHTTPBinFallback(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var mutate []func(*http.Request)
-			if tc.mutate != nil {
-				mutate = append(mutate, tc.mutate)
-			}
-			got := get(t, c, s.URL()+tc.path, mutate...)
+			got := get(t, c, s.URL()+tc.path, tc.mutate)
 			if got.status != tc.wantStatus {
 				t.Fatalf("status %d, want %d (body %.200q)", got.status, tc.wantStatus, got.body)
 			}
