@@ -412,6 +412,14 @@ func containsName(vt metrics.ValueType) string {
 	return "default"
 }
 
+// perSecond is v over the run's duration, 0 for a run without duration.
+func (m *model) perSecond(v float64) float64 {
+	if m.seconds > 0 {
+		return v / m.seconds
+	}
+	return 0
+}
+
 // values is an entry's values object, keyed as in handleSummary data:
 // counter {count, rate}, gauge {value, min, max}, rate {rate, passes,
 // fails}, trend: one key per trend stat. Empty sinks give zeros.
@@ -419,11 +427,7 @@ func (m *model) values(e *entry, stats []stat) map[string]any {
 	s := e.sink
 	switch e.metric.Type {
 	case metrics.Counter:
-		rate := 0.0
-		if m.seconds > 0 {
-			rate = s.Sum / m.seconds
-		}
-		return map[string]any{"count": s.Sum, "rate": rate}
+		return map[string]any{"count": s.Sum, "rate": m.perSecond(s.Sum)}
 	case metrics.Gauge:
 		if s.Count == 0 {
 			return map[string]any{"value": 0.0, "min": 0.0, "max": 0.0}

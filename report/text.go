@@ -106,8 +106,8 @@ func (s *Summary) writeScenarios(t *textWriter, m *model) {
 		}
 		if sc.OfferedRate > 0 {
 			achieved := sc.AchievedRate
-			if achieved == 0 && m.seconds > 0 {
-				achieved = float64(sc.Completed) / m.seconds
+			if achieved == 0 {
+				achieved = m.perSecond(float64(sc.Completed))
 			}
 			fmt.Fprintf(&b, ", offered %s iters/s, achieved %s iters/s",
 				strconv.FormatFloat(sc.OfferedRate, 'f', 2, 64), strconv.FormatFloat(achieved, 'f', 2, 64))
@@ -233,10 +233,7 @@ func (s *Summary) cells(m *model, e *entry) []string {
 	sk := e.sink
 	switch e.metric.Type {
 	case metrics.Counter:
-		rate := 0.0
-		if m.seconds > 0 {
-			rate = sk.Sum / m.seconds
-		}
+		rate := m.perSecond(sk.Sum)
 		if e.metric.Contains == metrics.Data {
 			return []string{FormatBytes(sk.Sum), FormatBytesRate(rate)}
 		}
