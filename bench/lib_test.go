@@ -27,6 +27,16 @@ func sh(t *testing.T, snippet string) (string, error) {
 	return strings.TrimSpace(string(out)), err
 }
 
+// shOut is sh for a snippet that must succeed: its failure fails the test.
+func shOut(t *testing.T, snippet string) string {
+	t.Helper()
+	got, err := sh(t, snippet)
+	if err != nil {
+		t.Fatalf("%s: %v (output %q)", snippet, err, got)
+	}
+	return got
+}
+
 func TestToMicroseconds(t *testing.T) {
 	tests := []struct {
 		name, in, want string
@@ -42,11 +52,7 @@ func TestToMicroseconds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := sh(t, fmt.Sprintf("to_us %q", tt.in))
-			if err != nil {
-				t.Fatalf("to_us %q: %v", tt.in, err)
-			}
-			if got != tt.want {
+			if got := shOut(t, fmt.Sprintf("to_us %q", tt.in)); got != tt.want {
 				t.Errorf("to_us %q = %q, want %q", tt.in, got, tt.want)
 			}
 		})
@@ -65,11 +71,7 @@ func TestStats(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := sh(t, fmt.Sprintf("printf %q | stats", tt.in))
-			if err != nil {
-				t.Fatalf("stats: %v", err)
-			}
-			if got != tt.want {
+			if got := shOut(t, fmt.Sprintf("printf %q | stats", tt.in)); got != tt.want {
 				t.Errorf("stats of %q = %q, want %q", tt.in, got, tt.want)
 			}
 		})
@@ -91,11 +93,7 @@ func TestQuarters(t *testing.T) {
 			if err := os.WriteFile(f, []byte(tt.samples), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			got, err := sh(t, fmt.Sprintf("quarters %q", f))
-			if err != nil {
-				t.Fatalf("quarters: %v", err)
-			}
-			if got != tt.want {
+			if got := shOut(t, fmt.Sprintf("quarters %q", f)); got != tt.want {
 				t.Errorf("quarters of %q = %q, want %q", tt.samples, got, tt.want)
 			}
 		})
@@ -119,11 +117,7 @@ func TestCalc(t *testing.T) {
 			if tt.format != "" {
 				snippet += fmt.Sprintf(" %q", tt.format)
 			}
-			got, err := sh(t, snippet)
-			if err != nil {
-				t.Fatalf("calc: %v", err)
-			}
-			if got != tt.want {
+			if got := shOut(t, snippet); got != tt.want {
 				t.Errorf("calc %q = %q, want %q", tt.expr, got, tt.want)
 			}
 		})
@@ -152,10 +146,7 @@ func TestHTTPProbe(t *testing.T) {
 	defer srv.Close()
 	port := srv.Listener.Addr().(*net.TCPAddr).Port
 
-	got, err := sh(t, fmt.Sprintf("http_probe %d", port))
-	if err != nil {
-		t.Fatalf("http_probe: %v", err)
-	}
+	got := shOut(t, fmt.Sprintf("http_probe %d", port))
 	if !strings.HasPrefix(got, "HTTP/1.1 200") || !strings.Contains(got, "hello world!") {
 		t.Errorf("http_probe response = %q, want a 200 with the body", got)
 	}
@@ -185,10 +176,7 @@ sample_rss "$leaf" "$f.rss"
 wait "$bg"
 echo "$comm $(wc -l <"$f.rss") $(wc -w <"$f")"
 awk '$2 <= 0 { bad = 1 } END { exit bad }' "$f.rss"`, filepath.Join(dir, "run"))
-	got, err := sh(t, snippet)
-	if err != nil {
-		t.Fatalf("snippet: %v (output %q)", err, got)
-	}
+	got := shOut(t, snippet)
 	var comm string
 	var samples, words int
 	if _, err := fmt.Sscan(got, &comm, &samples, &words); err != nil {
