@@ -62,7 +62,7 @@ func (m *module) batch(c goja.FunctionCall) goja.Value {
 func (m *module) batchEntry(r *response, v goja.Value) reqOpts {
 	o, isObj := v.(*goja.Object)
 	switch {
-	case !isObj || o.Prototype() == m.urlProto:
+	case !isObj || m.isURL(o):
 		return m.prepare(&r.req, nil, "GET", v, goja.Undefined(), goja.Undefined())
 	case o.ClassName() == "Array":
 		method := "GET"

@@ -34,14 +34,14 @@ func (m *module) parseBody(req *httpc.Request, v goja.Value) []byte {
 		return b
 	}
 	o := v.(*goja.Object) // bytesOf handles every primitive
-	if o.Prototype() == m.fileProto {
+	if m.isFile(o) {
 		b, _ := m.bytesOf(o.Get("data"))
 		return b
 	}
 	keys := o.Keys()
 	multi := false
 	for _, k := range keys {
-		if fo, ok := o.Get(k).(*goja.Object); ok && fo.Prototype() == m.fileProto {
+		if fo, ok := o.Get(k).(*goja.Object); ok && m.isFile(fo) {
 			multi = true
 			break
 		}
@@ -106,7 +106,7 @@ func (m *module) multipartBody(req *httpc.Request, o *goja.Object, keys []string
 	w := multipart.NewWriter(&buf)
 	for _, k := range keys {
 		fv := o.Get(k)
-		if fo, ok := fv.(*goja.Object); ok && fo.Prototype() == m.fileProto {
+		if fo, ok := fv.(*goja.Object); ok && m.isFile(fo) {
 			filename := fo.Get("filename").String()
 			if filename == "" {
 				filename = k
@@ -162,7 +162,7 @@ func (m *module) file(c goja.FunctionCall) goja.Value {
 		m.throwf("http.file() needs a string or an ArrayBuffer as data")
 	}
 	f := m.rt.NewObject()
-	if err := f.SetPrototype(m.fileProto); err != nil {
+	if err := f.SetPrototype(m.filePrototype()); err != nil {
 		panic(err)
 	}
 	ct := "application/octet-stream"

@@ -23,16 +23,25 @@ func (*jarObject) Delete(string) bool          { return true }
 func (*jarObject) Keys() []string              { return nil }
 func (m *module) newJar(j *httpc.CookieJar) *goja.Object {
 	o := m.rt.NewDynamicObject(&jarObject{jar: j})
+	m.initJarProto()
 	if err := o.SetPrototype(m.jarProto); err != nil {
 		panic(err)
 	}
 	return o
 }
 
-// initJarProto builds the CookieJar prototype: set, cookiesForURL, clear
-// and delete, as k6's.
+// initJarProto builds, once, the CookieJar prototype (set, cookiesForURL,
+// clear and delete, as k6's) and the CookieJar constructor.
 func (m *module) initJarProto() {
+	if m.jarProto != nil {
+		return
+	}
 	m.jarProto = m.rt.NewObject()
+	m.jarCtor = m.rt.ToValue(m.cookieJarConstructor).(*goja.Object)
+	if err := m.jarCtor.DefineDataProperty("prototype", m.jarProto, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
+		panic(err)
+	}
+	_ = m.jarProto.DefineDataProperty("constructor", m.jarCtor, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
 	m.setFn(m.jarProto, "cookiesForURL", func(c goja.FunctionCall) goja.Value {
 		j := m.thisJar(c.This, "cookiesForURL")
 		out := m.rt.NewObject()

@@ -92,7 +92,7 @@ func (m *module) url(c goja.FunctionCall) goja.Value {
 		full.WriteString(s)
 	}
 	o := m.rt.NewObject()
-	if err := o.SetPrototype(m.urlProto); err != nil {
+	if err := o.SetPrototype(m.urlPrototype()); err != nil {
 		panic(err)
 	}
 	_ = o.Set("url", full.String())

@@ -77,7 +77,7 @@ func exportResponse(v goja.Value) (*response, bool) {
 // parseJSON runs the runtime's JSON.parse on b, turning a syntax error into
 // a positioned one.
 func (m *module) parseJSON(b []byte) goja.Value {
-	v, err := m.jsonParse(goja.Undefined(), m.rt.ToValue(string(b)))
+	v, err := m.parseFunc()(goja.Undefined(), m.rt.ToValue(string(b)))
 	if err != nil {
 		m.throwJSONError(b, err)
 	}

@@ -3,6 +3,7 @@ package httpjs
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,13 +32,15 @@ type module struct {
 	vu *modules.VU
 	rt *goja.Runtime
 
-	// Prototypes that mark the module's own objects.
+	// Prototypes that mark the module's own objects, each made on first
+	// use (nil until then).
 	urlProto  *goja.Object // http.url results
 	fileProto *goja.Object // http.file results
 	respProto *goja.Object // responses: json(), html(), ...
 	jarProto  *goja.Object // CookieJar objects
 
-	jsonParse goja.Callable // JSON.parse of this runtime
+	jarCtor   *goja.Object  // the CookieJar constructor, made with jarProto
+	jsonParse goja.Callable // JSON.parse of this runtime (parseFunc)
 	vuJar     *goja.Object  // http.cookieJar(), made on first use
 
 	// tags is scratch for the tag set of a sequential request (the client
@@ -48,61 +51,94 @@ type module struct {
 // New returns the exports of the load/http module for vu: request functions,
 // batch, url, file, cookieJar, CookieJar, expectedStatuses,
 // setResponseCallback and the TLS_* and OCSP_* constants. Every function may
-// be called unbound (`const { get } = http`).
+// be called unbound (`const { get } = http`). Members, the prototypes of
+// the module's objects and JSON.parse are made on first use (a function
+// object costs a VU about 0.7 KiB; a script calling http.get makes one).
 func New(vu *modules.VU) *goja.Object {
-	rt := vu.Runtime
-	m := &module{vu: vu, rt: rt}
-	m.initProtos()
+	m := &module{vu: vu, rt: vu.Runtime}
+	return exportMembers.Object(m.rt, m.member)
+}
 
-	exports := rt.NewObject()
-	set := func(name string, v any) {
-		if err := exports.Set(name, v); err != nil {
-			panic(err) // a fresh object accepts every property
-		}
-	}
-	bodyless := func(method string) func(goja.FunctionCall) goja.Value {
-		return func(c goja.FunctionCall) goja.Value {
+// exportMembers are the module's exports, in the order Object.keys lists
+// them.
+var exportMembers = modules.NewMembers(append([]string{
+	"get", "head", "post", "put", "patch", "del", "options", "request",
+	"asyncRequest", "batch", "url", "file", "cookieJar", "CookieJar",
+	"expectedStatuses", "setResponseCallback",
+	"TLS_1_0", "TLS_1_1", "TLS_1_2", "TLS_1_3", "SSL_3_0",
+}, ocspNames()...)...)
+
+// member builds the export name (exportMembers).
+func (m *module) member(name string) goja.Value {
+	rt := m.rt
+	bodyless := func(method string) goja.Value {
+		return rt.ToValue(func(c goja.FunctionCall) goja.Value {
 			return m.request(method, c.Argument(0), goja.Undefined(), c.Argument(1))
-		}
+		})
 	}
-	withBody := func(method string) func(goja.FunctionCall) goja.Value {
-		return func(c goja.FunctionCall) goja.Value {
+	withBody := func(method string) goja.Value {
+		return rt.ToValue(func(c goja.FunctionCall) goja.Value {
 			return m.request(method, c.Argument(0), c.Argument(1), c.Argument(2))
-		}
+		})
 	}
-	set("get", bodyless("GET"))
-	set("head", bodyless("HEAD"))
-	set("post", withBody("POST"))
-	set("put", withBody("PUT"))
-	set("patch", withBody("PATCH"))
-	set("del", withBody("DELETE"))
-	set("options", withBody("OPTIONS"))
-	set("request", func(c goja.FunctionCall) goja.Value {
-		return m.request(m.method(c.Argument(0)), c.Argument(1), c.Argument(2), c.Argument(3))
-	})
-	set("asyncRequest", m.asyncRequest)
-	set("batch", m.batch)
-	set("url", m.url)
-	set("file", m.file)
-	set("cookieJar", m.cookieJar)
-	jarCtor := rt.ToValue(m.cookieJarConstructor).(*goja.Object)
-	if err := jarCtor.DefineDataProperty("prototype", m.jarProto, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE); err != nil {
-		panic(err)
+	switch name {
+	case "get":
+		return bodyless("GET")
+	case "head":
+		return bodyless("HEAD")
+	case "post":
+		return withBody("POST")
+	case "put":
+		return withBody("PUT")
+	case "patch":
+		return withBody("PATCH")
+	case "del":
+		return withBody("DELETE")
+	case "options":
+		return withBody("OPTIONS")
+	case "request":
+		return rt.ToValue(func(c goja.FunctionCall) goja.Value {
+			return m.request(m.method(c.Argument(0)), c.Argument(1), c.Argument(2), c.Argument(3))
+		})
+	case "asyncRequest":
+		return rt.ToValue(m.asyncRequest)
+	case "batch":
+		return rt.ToValue(m.batch)
+	case "url":
+		return rt.ToValue(m.url)
+	case "file":
+		return rt.ToValue(m.file)
+	case "cookieJar":
+		return rt.ToValue(m.cookieJar)
+	case "CookieJar":
+		m.initJarProto()
+		return m.jarCtor
+	case "expectedStatuses":
+		return rt.ToValue(m.expectedStatuses)
+	case "setResponseCallback":
+		return rt.ToValue(m.setResponseCallback)
+	case "TLS_1_0":
+		return rt.ToValue(tlsVersion10)
+	case "TLS_1_1":
+		return rt.ToValue(tlsVersion11)
+	case "TLS_1_2":
+		return rt.ToValue(tlsVersion12)
+	case "TLS_1_3":
+		return rt.ToValue(tlsVersion13)
+	case "SSL_3_0":
+		return rt.ToValue("ssl3.0")
 	}
-	_ = m.jarProto.DefineDataProperty("constructor", jarCtor, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
-	set("CookieJar", jarCtor)
-	set("expectedStatuses", m.expectedStatuses)
-	set("setResponseCallback", m.setResponseCallback)
+	return rt.ToValue(ocspConstants[name]) // exportMembers lists no other name
+}
 
-	set("TLS_1_0", tlsVersion10)
-	set("TLS_1_1", tlsVersion11)
-	set("TLS_1_2", tlsVersion12)
-	set("TLS_1_3", tlsVersion13)
-	set("SSL_3_0", "ssl3.0")
-	for name, value := range ocspConstants {
-		set(name, value)
+// ocspNames are the keys of ocspConstants, sorted.
+func ocspNames() []string {
+	names := make([]string, 0, len(ocspConstants))
+	for n := range ocspConstants {
+		names = append(names, n)
 	}
-	return exports
+	slices.Sort(names)
+	return names
 }
 
 // ocspConstants are k6's OCSP status and revocation reason names. Loadline
@@ -124,34 +160,69 @@ var ocspConstants = map[string]string{
 	"OCSP_REASON_AA_COMPROMISE":          "aa_compromise",
 }
 
-func (m *module) initProtos() {
-	rt := m.rt
-	parse, ok := goja.AssertFunction(rt.Get("JSON").ToObject(rt).Get("parse"))
-	if !ok {
-		panic("httpjs: JSON.parse is not a function")
-	}
-	m.jsonParse = parse
-
-	m.urlProto = rt.NewObject()
-	m.setFn(m.urlProto, "toString", func(c goja.FunctionCall) goja.Value {
-		if o, ok := c.This.(*goja.Object); ok {
-			return o.Get("url")
+// parseFunc returns the runtime's JSON.parse, looked up on first use
+// (reading the JSON global makes goja build the JSON object).
+func (m *module) parseFunc() goja.Callable {
+	if m.jsonParse == nil {
+		parse, ok := goja.AssertFunction(m.rt.Get("JSON").ToObject(m.rt).Get("parse"))
+		if !ok {
+			panic("httpjs: JSON.parse is not a function")
 		}
-		return goja.Undefined()
-	})
+		m.jsonParse = parse
+	}
+	return m.jsonParse
+}
 
-	m.fileProto = rt.NewObject()
-
-	m.respProto = rt.NewObject()
-	m.setFn(m.respProto, "json", m.respJSON)
-	for _, name := range []string{"html", "clickLink", "submitForm"} {
-		m.setFn(m.respProto, name, func(goja.FunctionCall) goja.Value {
-			m.throwf("response.%s() is not supported: parse the body with a JavaScript library instead", name)
-			return nil
+// urlPrototype returns the prototype of http.url results, made on first
+// use; isURL reports whether o is one (false while none was made).
+func (m *module) urlPrototype() *goja.Object {
+	if m.urlProto == nil {
+		m.urlProto = m.rt.NewObject()
+		m.setFn(m.urlProto, "toString", func(c goja.FunctionCall) goja.Value {
+			if o, ok := c.This.(*goja.Object); ok {
+				return o.Get("url")
+			}
+			return goja.Undefined()
 		})
 	}
+	return m.urlProto
+}
 
-	m.initJarProto()
+func (m *module) isURL(o *goja.Object) bool {
+	return m.urlProto != nil && o.Prototype() == m.urlProto
+}
+
+// filePrototype returns the prototype of http.file results, made on first
+// use; isFile reports whether o is one.
+func (m *module) filePrototype() *goja.Object {
+	if m.fileProto == nil {
+		m.fileProto = m.rt.NewObject()
+	}
+	return m.fileProto
+}
+
+func (m *module) isFile(o *goja.Object) bool {
+	return m.fileProto != nil && o.Prototype() == m.fileProto
+}
+
+// respMembers are the methods of responses, on their prototype.
+var respMembers = modules.NewMembers("json", "html", "clickLink", "submitForm")
+
+// responsePrototype returns the prototype of responses, made on first use;
+// its methods are made when first read.
+func (m *module) responsePrototype() *goja.Object {
+	if m.respProto == nil {
+		m.respProto = respMembers.Object(m.rt, func(name string) goja.Value {
+			if name == "json" {
+				return m.rt.ToValue(m.respJSON)
+			}
+			return m.rt.ToValue(func(goja.FunctionCall) goja.Value {
+				m.throwf("response.%s() is not supported: parse the body with a JavaScript library instead", name)
+				return nil
+			})
+		})
+	}
+	return m.respProto
 }
 
 func (m *module) setFn(o *goja.Object, name string, fn func(goja.FunctionCall) goja.Value) {

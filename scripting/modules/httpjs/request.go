@@ -86,7 +86,7 @@ func (m *module) parseURL(v goja.Value) (url, name string) {
 	if isNullish(v) {
 		m.throwf("a request needs a URL, got %v", v)
 	}
-	if o, ok := v.(*goja.Object); ok && o.Prototype() == m.urlProto {
+	if o, ok := v.(*goja.Object); ok && m.isURL(o) {
 		return o.Get("url").String(), o.Get("name").String()
 	}
 	return v.String(), ""

@@ -50,7 +50,7 @@ var responseKeys = []string{
 func (r *response) object() *goja.Object {
 	if r.obj == nil {
 		r.obj = r.m.rt.NewDynamicObject(r)
-		if err := r.obj.SetPrototype(r.m.respProto); err != nil {
+		if err := r.obj.SetPrototype(r.m.responsePrototype()); err != nil {
 			panic(err)
 		}
 	}
