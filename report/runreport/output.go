@@ -290,18 +290,9 @@ func csvRows(cw *csv.Writer, row []string, iv results.Interval) error {
 	return nil
 }
 
+// tagString is the tag set as "k1:v1,k2:v2" ("" when empty or nil):
+// TagSet.String without its braces.
 func tagString(t *metrics.TagSet) string {
-	if t == nil || len(t.Pairs) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	for i, p := range t.Pairs {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(p.Key)
-		b.WriteByte(':')
-		b.WriteString(p.Value)
-	}
-	return b.String()
+	s := t.String()
+	return s[1 : len(s)-1]
 }
