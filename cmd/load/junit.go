@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/loadline/loadline/engine/metrics"
-	"github.com/loadline/loadline/engine/results"
 	"github.com/loadline/loadline/engine/threshold"
 	"github.com/loadline/loadline/report/junit"
 )
@@ -32,13 +31,7 @@ func (c *cli) writeRunJUnit(fs flagSet, sets []*threshold.Set, totals *metrics.S
 	if path == "" {
 		return nil
 	}
-	var ths []results.ThresholdResult
-	for _, s := range sets {
-		for _, t := range s.Thresholds {
-			ths = append(ths, results.ThresholdResult{Key: s.Key, Source: t.Source, Passed: t.Passed, Evaluated: t.Evaluated, Value: t.Value})
-		}
-	}
-	doc := junit.FromRun(ths, junit.Checks(totals), started, elapsed)
+	doc := junit.FromRun(thresholdResults(sets), junit.Checks(totals), started, elapsed)
 	if err := writeFileWith(path, doc.Write); err != nil {
 		return fmt.Errorf("--junit: %w (check that the directory of %s exists and is writable)", err, path)
 	}

@@ -171,13 +171,7 @@ func (r *resultsOut) finish(runErr error, eng *engine.Engine, agg *metrics.Aggre
 		code = codeOf(runErr)
 	}
 	sum := &results.Summary{End: time.Now(), EndReason: endReason(eng.StopReason(), code, runErr), ExitCode: code}
-	for _, s := range thresholds {
-		for _, t := range s.Thresholds {
-			sum.Thresholds = append(sum.Thresholds, results.ThresholdResult{
-				Key: s.Key, Source: t.Source, Passed: t.Passed, Evaluated: t.Evaluated, Value: t.Value,
-			})
-		}
-	}
+	sum.Thresholds = thresholdResults(thresholds)
 	for _, sc := range scenarioSummaries(eng) {
 		sum.Scenarios = append(sum.Scenarios, results.ScenarioResult{
 			Name: sc.Name, Executor: sc.Executor, Completed: sc.Completed, Interrupted: sc.Interrupted,
@@ -193,6 +187,18 @@ func (r *resultsOut) finish(runErr error, eng *engine.Engine, agg *metrics.Aggre
 		return errorf(exitGenericError, "the results file %s is incomplete: %v", r.path, r.err)
 	}
 	return runErr
+}
+
+// thresholdResults is the outcome of every threshold of sets, in order, as
+// the results file's summary and --junit report them.
+func thresholdResults(sets []*threshold.Set) []results.ThresholdResult {
+	var out []results.ThresholdResult
+	for _, s := range sets {
+		for _, t := range s.Thresholds {
+			out = append(out, results.ThresholdResult{Key: s.Key, Source: t.Source, Passed: t.Passed, Evaluated: t.Evaluated, Value: t.Value})
+		}
+	}
+	return out
 }
 
 // endReason is the summary's end_reason: "finished", "interrupted",
