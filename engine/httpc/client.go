@@ -59,8 +59,6 @@ type Client struct {
 
 	// Scratch reused by every request: the steady path does not allocate.
 	uri       fasthttp.URI
-	freq      fasthttp.Request
-	fresp     fasthttp.Response
 	urlBuf    []byte
 	parsed    string // the URL c.uri holds (parseURL), "" when unknown
 	keyBuf    []byte

@@ -30,8 +30,9 @@
 //
 // A connection's read (8 KiB) and write (4 KiB) buffers come from
 // process-wide pools for the length of an exchange and go back when it
-// goes idle, so a VU that sleeps between requests holds only its socket;
-// the pools' cost is a Get and a Put per request. TLS configs are shared by
+// goes idle, and so do fasthttp's request and response objects (from
+// fasthttp's pools), so a VU that sleeps between requests holds only its
+// socket; the pools' cost is a Get and a Put each per request. TLS configs are shared by
 // all clients with the same settings, one per server name.
 //
 // Timings.Duration = Sending + Waiting + Receiving. data_sent and

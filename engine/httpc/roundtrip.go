@@ -189,8 +189,11 @@ func (c *Client) exchange(ctx context.Context, h *hopState, cn *conn, resp *Resp
 	if ctx.Err() != nil {
 		return ctx.Err(), phaseWrite, false
 	}
-	freq := &c.freq
-	freq.Reset()
+	// The fasthttp request and response (1.5 KiB and their header buffers)
+	// come from fasthttp's pools for the exchange, like the connection's
+	// buffers: a VU between requests holds neither.
+	freq := fasthttp.AcquireRequest()
+	defer fasthttp.ReleaseRequest(freq)
 	c.buildRequest(h, freq)
 	h.sendStart = time.Now()
 	if err = freq.Write(cn.bw); err == nil {
@@ -203,8 +206,8 @@ func (c *Client) exchange(ctx context.Context, h *hopState, cn *conn, resp *Resp
 	}
 	cn.used = true
 
-	fr := &c.fresp
-	fr.Reset()
+	fr := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseResponse(fr)
 	fr.SkipBody = h.method == fasthttp.MethodHead
 	discard := c.discards(h.req.ResponseType)
 	cn.firstByte = time.Time{}
