@@ -2,7 +2,6 @@ package encodingjs
 
 import (
 	"bytes"
-	"strings"
 	"testing"
 
 	"github.com/dop251/goja"
@@ -116,10 +115,7 @@ func TestErrors(t *testing.T) {
 	rt := newRuntime(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := modtest.Thrown(t, rt, tt.expr)
-			if !strings.HasPrefix(got, tt.wantType+": ") || !strings.Contains(got, tt.wantMsg) {
-				t.Errorf("%s threw %q, want %s containing %q", tt.expr, got, tt.wantType, tt.wantMsg)
-			}
+			modtest.WantThrown(t, rt, tt.expr, tt.wantType, tt.wantMsg)
 		})
 	}
 }

@@ -6,5 +6,5 @@
 //
 // It is for _test.go files only. Concurrency: a goja runtime is not safe for
 // concurrent use, so each helper must be called from the goroutine that owns
-// rt. Entry points: Run, Thrown, Import.
+// rt. Entry points: Run, Thrown, WantThrown, Import.
 package modtest

@@ -1,6 +1,7 @@
 package modtest
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/dop251/goja"
@@ -25,6 +26,17 @@ func Thrown(t testing.TB, rt *goja.Runtime, expr string) string {
 	t.Helper()
 	src := `(function(){ try { ` + expr + `; return "no error"; } catch (e) { return (e instanceof TypeError ? "TypeError" : e instanceof Error ? "Error" : "non-error") + ": " + e.message; } })()`
 	return Run(t, rt, src).String()
+}
+
+// WantThrown fails the test unless the statement expr throws an error of
+// wantType ("TypeError", "Error" for any other Error, or "non-error") whose
+// message contains wantMsg.
+func WantThrown(t testing.TB, rt *goja.Runtime, expr, wantType, wantMsg string) {
+	t.Helper()
+	got := Thrown(t, rt, expr)
+	if !strings.HasPrefix(got, wantType+": ") || !strings.Contains(got, wantMsg) {
+		t.Errorf("%s threw %q, want %s containing %q", expr, got, wantType, wantMsg)
+	}
 }
 
 // Import transforms the ES module src with esbuild to CommonJS, as the

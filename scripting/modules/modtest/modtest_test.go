@@ -31,6 +31,37 @@ func TestThrown(t *testing.T) {
 	}
 }
 
+func TestWantThrown(t *testing.T) {
+	rt := goja.New()
+	tests := []struct {
+		name, expr, wantType, wantMsg string
+		fail                          bool
+	}{
+		{"type and message match", `throw new TypeError("bad input")`, "TypeError", "bad input", false},
+		{"other type", `throw new Error("bad input")`, "TypeError", "bad input", true},
+		{"other message", `throw new TypeError("bad input")`, "TypeError", "missing", true},
+		{"nothing thrown", `1`, "Error", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recorder{TB: t}
+			WantThrown(rec, rt, tt.expr, tt.wantType, tt.wantMsg)
+			if rec.failed != tt.fail {
+				t.Errorf("failed = %v, want %v", rec.failed, tt.fail)
+			}
+		})
+	}
+}
+
+// recorder is a testing.TB that notes Errorf instead of failing.
+type recorder struct {
+	testing.TB
+	failed bool
+}
+
+func (r *recorder) Helper()               {}
+func (r *recorder) Errorf(string, ...any) { r.failed = true }
+
 func TestImport(t *testing.T) {
 	rt := goja.New()
 	exports := rt.NewObject()
