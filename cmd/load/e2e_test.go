@@ -318,11 +318,8 @@ export default function () { http.get(__ENV.TARGET + '/delay?ms=5'); }
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 func TestRun_BadOutputsFailBeforeTheRun(t *testing.T) {
-	dir := t.TempDir()
-	script := filepath.Join(dir, "s.js")
-	if err := os.WriteFile(script, []byte("export default function () { console.log('iteration ran'); }\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	script := writeScript(t, "s.js", "export default function () { console.log('iteration ran'); }\n")
+	dir := filepath.Dir(script)
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -367,11 +364,8 @@ func TestRun_InvalidSummaryOptions(t *testing.T) {
 // A run planned longer than 20 minutes writes --out every 5 s unless
 // --interval says otherwise (cmd/load/out.go, longRun).
 func TestOut_LongRunDefaultInterval(t *testing.T) {
-	dir := t.TempDir()
-	script := filepath.Join(dir, "s.js")
-	if err := os.WriteFile(script, []byte("import { sleep } from 'load';\nexport default function () { sleep(0.1); }\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	script := writeScript(t, "s.js", "import { sleep } from 'load';\nexport default function () { sleep(0.1); }\n")
+	dir := filepath.Dir(script)
 	for _, tc := range []struct {
 		name  string
 		extra []string

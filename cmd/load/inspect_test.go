@@ -5,8 +5,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -34,11 +32,7 @@ export default function () {}
 
 func inspectFile(t *testing.T, src string) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "script.js")
-	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return writeScript(t, "script.js", src)
 }
 
 func TestInspect_Text(t *testing.T) {
@@ -173,11 +167,7 @@ func TestInspect_InvalidPlan(t *testing.T) {
 }
 
 func TestInspect_ExecutionSegmentShare(t *testing.T) {
-	dir := t.TempDir()
-	script := filepath.Join(dir, "s.js")
-	if err := os.WriteFile(script, []byte("export default function () {}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	script := writeScript(t, "s.js", "export default function () {}\n")
 	r := runLoad(t, 30*time.Second, "inspect", "-u", "9", "-d", "10s",
 		"--execution-segment", "1/3:2/3", "--execution-segment-sequence", "0,1/3,2/3,1", script)
 	r.wantCode(t, 0)

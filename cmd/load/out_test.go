@@ -205,10 +205,7 @@ func TestOut_InterruptWritesSummary(t *testing.T) {
 }
 
 func TestOut_FlagErrors(t *testing.T) {
-	script := filepath.Join(t.TempDir(), "s.js")
-	if err := os.WriteFile(script, []byte("export default function () {}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	script := writeScript(t, "s.js", "export default function () {}\n")
 	for _, tc := range []struct {
 		name string
 		args []string
