@@ -19,11 +19,19 @@ type ExecState struct {
 	TestRunDurationMs float64
 }
 
+// execMembers are load/execution's exports.
+var execMembers = modules.NewMembers("vu", "scenario", "instance", "test")
+
 // executionModule builds load/execution: vu, scenario, instance and test,
-// whose fields are read live on each access.
+// whose fields are read live on each access. Each of the four objects is
+// made on first use (with its getters, ~5 KiB per VU each).
 func (v *vu) executionModule() goja.Value {
+	return execMembers.Object(v.rt, v.execMember)
+}
+
+// execMember builds the load/execution export name.
+func (v *vu) execMember(name string) goja.Value {
 	rt := v.rt
-	o := rt.NewObject()
 	getter := func(obj *goja.Object, name string, get func() any) {
 		_ = obj.DefineAccessorProperty(name, rt.ToValue(func(goja.FunctionCall) goja.Value {
 			return rt.ToValue(get())
@@ -35,6 +43,53 @@ func (v *vu) executionModule() goja.Value {
 		}
 	}
 
+	switch name {
+	case "vu":
+		return v.execVU(getter)
+	case "scenario":
+		sc := rt.NewObject()
+		getter(sc, "name", func() any { inIter("scenario"); return v.it.Scenario.Name })
+		getter(sc, "executor", func() any { inIter("scenario"); return v.it.Scenario.Executor })
+		getter(sc, "startTime", func() any { inIter("scenario"); return v.it.Scenario.StartTime.UnixMilli() })
+		getter(sc, "progress", func() any { inIter("scenario"); return v.it.Scenario.Progress() })
+		getter(sc, "iterationInInstance", func() any { inIter("scenario"); return v.it.InScenario })
+		getter(sc, "iterationInTest", func() any { inIter("scenario"); return v.it.InScenario })
+		return sc
+	case "instance":
+		inst := rt.NewObject()
+		getter(inst, "iterationsInterrupted", func() any { return v.r.execState().IterationsInterrupted })
+		getter(inst, "iterationsCompleted", func() any { return v.r.execState().IterationsCompleted })
+		getter(inst, "vusActive", func() any { return v.r.execState().VUsActive })
+		getter(inst, "vusInitialized", func() any { return v.r.execState().VUsInitialized })
+		getter(inst, "currentTestRunDuration", func() any { return v.r.execState().TestRunDurationMs })
+		return inst
+	}
+	test := rt.NewObject() // "test": execMembers lists no other name
+	_ = test.Set("abort", func(call goja.FunctionCall) goja.Value {
+		reason := ""
+		if a := call.Argument(0); !goja.IsUndefined(a) {
+			reason = a.String()
+		}
+		ae := &abortError{reason: reason}
+		rt.Interrupt(ae)
+		return goja.Undefined()
+	})
+	getter(test, "options", func() any {
+		if v.testOptions == nil {
+			val, err := v.parseJSON(v.r.optionsJSON())
+			if err != nil {
+				v.rethrow(err)
+			}
+			v.testOptions = val
+		}
+		return v.testOptions
+	})
+	return test
+}
+
+// execVU builds load/execution's vu object.
+func (v *vu) execVU(getter func(obj *goja.Object, name string, get func() any)) *goja.Object {
+	rt := v.rt
 	vuObj := rt.NewObject()
 	getter(vuObj, "idInInstance", func() any { return v.mv.ID })
 	getter(vuObj, "idInTest", func() any {
@@ -62,47 +117,7 @@ func (v *vu) executionModule() goja.Value {
 	_ = vm.Set("tags", tags)
 	_ = vm.Set("metadata", v.metadata)
 	_ = vuObj.DefineDataProperty("metrics", vm, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE)
-	_ = o.Set("vu", vuObj)
-
-	sc := rt.NewObject()
-	getter(sc, "name", func() any { inIter("scenario"); return v.it.Scenario.Name })
-	getter(sc, "executor", func() any { inIter("scenario"); return v.it.Scenario.Executor })
-	getter(sc, "startTime", func() any { inIter("scenario"); return v.it.Scenario.StartTime.UnixMilli() })
-	getter(sc, "progress", func() any { inIter("scenario"); return v.it.Scenario.Progress() })
-	getter(sc, "iterationInInstance", func() any { inIter("scenario"); return v.it.InScenario })
-	getter(sc, "iterationInTest", func() any { inIter("scenario"); return v.it.InScenario })
-	_ = o.Set("scenario", sc)
-
-	inst := rt.NewObject()
-	getter(inst, "iterationsInterrupted", func() any { return v.r.execState().IterationsInterrupted })
-	getter(inst, "iterationsCompleted", func() any { return v.r.execState().IterationsCompleted })
-	getter(inst, "vusActive", func() any { return v.r.execState().VUsActive })
-	getter(inst, "vusInitialized", func() any { return v.r.execState().VUsInitialized })
-	getter(inst, "currentTestRunDuration", func() any { return v.r.execState().TestRunDurationMs })
-	_ = o.Set("instance", inst)
-
-	test := rt.NewObject()
-	_ = test.Set("abort", func(call goja.FunctionCall) goja.Value {
-		reason := ""
-		if a := call.Argument(0); !goja.IsUndefined(a) {
-			reason = a.String()
-		}
-		ae := &abortError{reason: reason}
-		rt.Interrupt(ae)
-		return goja.Undefined()
-	})
-	getter(test, "options", func() any {
-		if v.testOptions == nil {
-			val, err := v.parseJSON(v.r.optionsJSON())
-			if err != nil {
-				v.rethrow(err)
-			}
-			v.testOptions = val
-		}
-		return v.testOptions
-	})
-	_ = o.Set("test", test)
-	return o
+	return vuObj
 }
 
 // vuTagsObject is exec.vu.tags: the VU's current tags (options, scenario,

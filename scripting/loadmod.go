@@ -12,28 +12,40 @@ import (
 	"github.com/loadline/loadline/scripting/modules"
 )
 
+// loadMembers are the `load` module's exports.
+var loadMembers = modules.NewMembers("check", "group", "sleep", "fail", "randomSeed")
+
 // loadModule builds the `load` module (k6's `k6`): check, group, sleep,
-// fail, randomSeed.
+// fail, randomSeed, each made on first use.
 func (v *vu) loadModule() goja.Value {
-	o := v.rt.NewObject()
-	_ = o.Set("check", v.check)
-	_ = o.Set("group", v.groupFn)
-	_ = o.Set("sleep", v.sleep)
-	_ = o.Set("fail", func(call goja.FunctionCall) goja.Value {
-		msg := "fail() called"
-		if a := call.Argument(0); !goja.IsUndefined(a) {
-			msg = a.String()
-		}
-		modules.ThrowError(v.rt, msg)
-		return nil
-	})
-	_ = o.Set("randomSeed", func(call goja.FunctionCall) goja.Value {
+	return loadMembers.Object(v.rt, v.loadMember)
+}
+
+// loadMember builds the `load` export name.
+func (v *vu) loadMember(name string) goja.Value {
+	switch name {
+	case "check":
+		return v.rt.ToValue(v.check)
+	case "group":
+		return v.rt.ToValue(v.groupFn)
+	case "sleep":
+		return v.rt.ToValue(v.sleep)
+	case "fail":
+		return v.rt.ToValue(func(call goja.FunctionCall) goja.Value {
+			msg := "fail() called"
+			if a := call.Argument(0); !goja.IsUndefined(a) {
+				msg = a.String()
+			}
+			modules.ThrowError(v.rt, msg)
+			return nil
+		})
+	}
+	return v.rt.ToValue(func(call goja.FunctionCall) goja.Value { // randomSeed
 		seed := uint64(call.Argument(0).ToInteger())
 		src := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 		v.rt.SetRandSource(src.Float64)
 		return goja.Undefined()
 	})
-	return o
 }
 
 // check(val, sets, tags): one `checks` sample per condition (1 pass, 0

@@ -14,32 +14,35 @@ import (
 // metricsModule builds load/metrics: the Counter, Gauge, Rate and Trend
 // constructors, each (name, isTime).
 func (v *vu) metricsModule() goja.Value {
-	o := v.rt.NewObject()
-	// One add() shared by the constructors' prototypes; each metric object
-	// carries only its name, so a VU's metrics cost little each.
-	add := v.rt.ToValue(func(c goja.FunctionCall) goja.Value {
-		this, _ := c.This.(*goja.Object)
-		m := v.metricObjs[this]
-		if m == nil {
-			panic(v.rt.NewTypeError("metrics: add() called on an object that is not a metric"))
-		}
-		v.addMetric(m, c.Argument(0), c.Argument(1))
-		return v.rt.ToValue(true)
-	})
-	for _, c := range []struct {
-		name string
-		t    metrics.Type
-	}{{"Counter", metrics.Counter}, {"Gauge", metrics.Gauge}, {"Rate", metrics.Rate}, {"Trend", metrics.Trend}} {
-		t, kind := c.t, c.name
-		ctor := v.rt.ToValue(func(call goja.ConstructorCall) *goja.Object {
-			return v.newMetric(call, kind, t)
-		}).(*goja.Object)
-		if proto, ok := ctor.Get("prototype").(*goja.Object); ok {
-			_ = proto.Set("add", add)
-		}
-		_ = o.Set(kind, ctor)
+	return metricMembers.Object(v.rt, v.metricMember)
+}
+
+// metricMembers are load/metrics' exports, each made on first use.
+var metricMembers = modules.NewMembers("Counter", "Gauge", "Rate", "Trend")
+
+// metricMember builds the constructor name of load/metrics.
+func (v *vu) metricMember(kind string) goja.Value {
+	if v.metricAdd == nil {
+		// One add() shared by the constructors' prototypes; each metric
+		// object carries only its name, so a VU's metrics cost little each.
+		v.metricAdd = v.rt.ToValue(func(c goja.FunctionCall) goja.Value {
+			this, _ := c.This.(*goja.Object)
+			m := v.metricObjs[this]
+			if m == nil {
+				panic(v.rt.NewTypeError("metrics: add() called on an object that is not a metric"))
+			}
+			v.addMetric(m, c.Argument(0), c.Argument(1))
+			return v.rt.ToValue(true)
+		})
 	}
-	return o
+	t := map[string]metrics.Type{"Counter": metrics.Counter, "Gauge": metrics.Gauge, "Rate": metrics.Rate, "Trend": metrics.Trend}[kind]
+	ctor := v.rt.ToValue(func(call goja.ConstructorCall) *goja.Object {
+		return v.newMetric(call, kind, t)
+	}).(*goja.Object)
+	if proto, ok := ctor.Get("prototype").(*goja.Object); ok {
+		_ = proto.Set("add", v.metricAdd)
+	}
+	return ctor
 }
 
 func (v *vu) newMetric(call goja.ConstructorCall, kind string, t metrics.Type) *goja.Object {

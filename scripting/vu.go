@@ -43,6 +43,7 @@ type vu struct {
 
 	metricProto *goja.Object                     // prototype of load/metrics objects
 	metricObjs  map[*goja.Object]*metrics.Metric // metric objects of this VU
+	metricAdd   goja.Value                       // add() of the metric prototypes, made once
 
 	iter    int64             // __ITER of the next iteration
 	curIter int64             // __ITER of the running (or last) iteration

@@ -123,3 +123,27 @@ export default function () {
 		t.Errorf("iteration tag set not rebuilt after exec.vu.tags changed")
 	}
 }
+
+// The built-in modules whose members are made on first use list every
+// member and return the same object on every read.
+func TestLazyModuleMembers(t *testing.T) {
+	e := newEnv(t)
+	r := e.script(`
+import * as k6 from 'k6';
+import load from 'k6';
+import metrics from 'k6/metrics';
+import exec from 'k6/execution';
+import { Trend } from 'k6/metrics';
+const want = (cond, what) => { if (!cond) throw new Error(what); };
+want(Object.keys(load).join() === 'check,group,sleep,fail,randomSeed', 'load keys ' + Object.keys(load));
+want(Object.keys(metrics).join() === 'Counter,Gauge,Rate,Trend', 'metrics keys');
+want(Object.keys(exec).join() === 'vu,scenario,instance,test', 'execution keys');
+want(k6.check === load.check && load.sleep === load.sleep, 'identity');
+want(metrics.Trend === Trend && new Trend('t1') instanceof Trend, 'Trend');
+want(Object.getPrototypeOf(new metrics.Counter('c1')).add === Object.getPrototypeOf(new Trend('t2')).add, 'shared add');
+export default function () {
+  want(exec.vu === exec.vu && exec.vu.idInInstance === 1, 'exec.vu');
+  want(exec.scenario.name === 's', 'exec.scenario');
+}`)
+	noErrors(t, e.iterate(r, 1, testScenario("s"), 1))
+}
