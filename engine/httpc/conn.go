@@ -53,8 +53,11 @@ type conn struct {
 	// an exchange (acquire) and given back when the connection goes idle
 	// with nothing buffered (release): an idle kept-alive connection, which
 	// is what a VU holds while it sleeps, owns no buffer.
-	br         *bufio.Reader
-	bw         *bufio.Writer
+	br *bufio.Reader
+	bw *bufio.Writer
+	// big is set while br is a bigReaderPool reader over big, the pooled
+	// reader, for a response header over readBufSize (grow).
+	big        *bufio.Reader
 	key        string // pool key: scheme://host:port
 	tlsVersion string // "tls1.3"; "" without TLS
 	tlsCipher  string
@@ -81,20 +84,35 @@ func (c *conn) close() {
 	c.release(true)
 }
 
-// Buffer sizes of a connection: a response header must fit readBufSize
-// (fasthttp's limit on a header read through a bufio.Reader); requests are
-// written through writeBufSize in as many writes as they need.
+// Buffer sizes of a connection. A response header must fit the read
+// buffer (fasthttp parses it in place): readBufSize serves almost every
+// response, and a larger header is read again through a reader of
+// bigReadBufSize (grow), the limit. Requests are written through
+// writeBufSize: a header and a small body in one write; a larger body goes
+// straight to the socket. Small buffers matter because VUs that sleep in
+// step (1,000 VUs of `http.get; sleep(1)`) have all their requests in
+// flight at once, each holding its buffers.
 const (
-	readBufSize  = 8192
-	writeBufSize = 4096
+	readBufSize    = 4096
+	bigReadBufSize = 64 << 10
+	writeBufSize   = 2048
 )
 
-// readerPool and writerPool hold the buffers of connections not in an
-// exchange, shared by all clients of the process.
+// readerPool, bigReaderPool and writerPool hold the buffers of connections
+// not in an exchange, shared by all clients of the process.
 var (
-	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufSize) }}
-	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufSize) }}
+	readerPool    = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufSize) }}
+	bigReaderPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, bigReadBufSize) }}
+	writerPool    = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufSize) }}
 )
+
+// grow puts a bigReadBufSize reader over c's reader, for the rest of the
+// exchange (release undoes it).
+func (c *conn) grow() {
+	big := bigReaderPool.Get().(*bufio.Reader)
+	big.Reset(c.br)
+	c.big, c.br = c.br, big
+}
 
 // acquire gives c its buffers for an exchange.
 func (c *conn) acquire() {
@@ -112,6 +130,16 @@ func (c *conn) acquire() {
 // server sent past the response (a pipelining server) stays with c unless
 // the connection is closed (all).
 func (c *conn) release(all bool) {
+	if c.big != nil {
+		if !all && c.br.Buffered() > 0 {
+			return // the grown reader holds bytes of the next response
+		}
+		// The pooled reader (c.big) holds whatever the grown one did not
+		// read yet, in stream order.
+		c.br.Reset(nil)
+		bigReaderPool.Put(c.br)
+		c.br, c.big = c.big, nil
+	}
 	if c.br != nil && (all || c.br.Buffered() == 0) {
 		c.br.Reset(nil)
 		readerPool.Put(c.br)

@@ -3,6 +3,10 @@ package httpc
 import (
 	"context"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -84,5 +88,50 @@ func TestTLSConfigShared(t *testing.T) {
 	}
 	if c := c3.tlsConfigFor("example.test"); c == a || c.MinVersion != 0x0304 {
 		t.Errorf("other settings share the config (min %x)", c.MinVersion)
+	}
+}
+
+// A response header larger than the pooled read buffer is read through a
+// larger reader, up to bigReadBufSize, and the connection stays usable;
+// a larger header fails the request with a clear error.
+func TestLargeResponseHeader(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/hdr", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		w.Header().Set("X-Big", strings.Repeat("a", n))
+		_, _ = w.Write([]byte("body"))
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	r := newRig(t, nil)
+	rows := []struct {
+		name string
+		n    int
+		ok   bool
+	}{
+		{"fits the pooled buffer", 100, true},
+		{"over the pooled buffer", 3 * readBufSize, true},
+		{"small again on the same connection", 10, true},
+		{"near the limit", bigReadBufSize - 1024, true},
+		{"over the limit", bigReadBufSize + 1024, false},
+		{"after the failure", 10, true},
+	}
+	for _, row := range rows {
+		var resp Response
+		r.c.Do(context.Background(), get(srv.URL+"/hdr?n="+strconv.Itoa(row.n)), &resp)
+		got := resp.Status == 200 && string(resp.Body) == "body" && len(headerValue(resp.Header, "X-Big")) == row.n
+		if got != row.ok {
+			t.Errorf("%s: status %d body %q header %d bytes, error %q; want ok=%v", row.name, resp.Status, resp.Body, len(headerValue(resp.Header, "X-Big")), resp.Error, row.ok)
+		}
+		if !row.ok && resp.Error == "" {
+			t.Errorf("%s: no error", row.name)
+		}
+		for _, list := range r.c.idle {
+			for _, cn := range list {
+				if cn.br != nil || cn.big != nil || cn.bw != nil {
+					t.Errorf("%s: idle connection holds buffers", row.name)
+				}
+			}
+		}
 	}
 }

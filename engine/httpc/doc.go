@@ -28,12 +28,13 @@
 //   - waiting: from the flush to the first response byte above TLS (TTFB);
 //   - receiving: from the first byte to the end of the body.
 //
-// A connection's read (8 KiB) and write (4 KiB) buffers come from
+// A connection's read (4 KiB; a larger response header is read again
+// through a 64 KiB reader, the limit) and write (2 KiB) buffers come from
 // process-wide pools for the length of an exchange and go back when it
 // goes idle, and so do fasthttp's request and response objects (from
 // fasthttp's pools), so a VU that sleeps between requests holds only its
-// socket; the pools' cost is a Get and a Put each per request. TLS configs are shared by
-// all clients with the same settings, one per server name.
+// socket; the pools' cost is a Get and a Put each per request. TLS configs
+// are shared by all clients with the same settings, one per server name.
 //
 // Timings.Duration = Sending + Waiting + Receiving. data_sent and
 // data_received count bytes on the wire (TLS records and compressed bodies

@@ -225,6 +225,12 @@ func (c *Client) exchange(ctx context.Context, h *hopState, cn *conn, resp *Resp
 	// Read the header first, to know whether the body is kept.
 	fr.StreamBody = true
 	err = fr.Read(cn.br)
+	if err != nil && cn.big == nil && isSmallBuffer(err) {
+		// A response header over readBufSize: fasthttp only peeked, so the
+		// same bytes are read again through a larger reader.
+		cn.grow()
+		err = fr.Read(cn.br)
+	}
 	cn.armed = false
 	h.firstByte = cn.firstByte
 	if err != nil {
@@ -433,6 +439,13 @@ func (c *Client) fail(ctx context.Context, h *hopState, resp *Response, err erro
 	resp.ErrorCode, resp.Error = classify(ctx, err, ph, timedOut)
 	resp.Status = 0
 	resp.Body = nil
+}
+
+// isSmallBuffer reports whether err is fasthttp's "header larger than the
+// read buffer" error.
+func isSmallBuffer(err error) bool {
+	var sb *fasthttp.ErrSmallBuffer
+	return errors.As(err, &sb)
 }
 
 func isTimeout(err error) bool {
