@@ -27,3 +27,25 @@ func TestEndpointKey(t *testing.T) {
 		})
 	}
 }
+
+func TestVerdict(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		facts Facts
+		ths   []Threshold
+		want  string
+	}{
+		{"finished, passed", Facts{Finished: true, EndReason: "finished"}, []Threshold{{Passed: true}}, "all thresholds passed"},
+		{"finished, failed", Facts{Finished: true, EndReason: "finished"}, []Threshold{{Passed: false}}, "thresholds failed"},
+		{"finished, none", Facts{Finished: true, EndReason: "finished"}, nil, "no thresholds"},
+		{"interrupted", Facts{Finished: true, EndReason: "interrupted"}, []Threshold{{Passed: true}}, "run cut short (interrupted): no verdict"},
+		{"killed", Facts{}, []Threshold{{Passed: true}}, "run cut short (no summary record: the process was killed or is still running): no verdict"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &Report{Facts: tc.facts, Thresholds: tc.ths}
+			if got := r.Verdict(); got != tc.want {
+				t.Errorf("Verdict() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

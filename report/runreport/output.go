@@ -151,12 +151,14 @@ func mark(ok bool) string {
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
-	verdict := "✓ all thresholds passed"
-	if !r.Passed() {
+	verdict := r.Verdict()
+	switch {
+	case r.CutShort():
+	case len(r.Thresholds) == 0:
+	case r.Passed():
+		verdict = "✓ " + verdict
+	default:
 		verdict = "✗ some thresholds failed"
-	}
-	if len(r.Thresholds) == 0 {
-		verdict = "no thresholds"
 	}
 	p("## %s\n\n**%s**\n\n", mdCell(r.Title()), verdict)
 	p("| | |\n|---|---|\n")

@@ -328,7 +328,10 @@ func facts(run *results.Run, spans []span, sources []string) Facts {
 		code := s.ExitCode
 		f.ExitCode = &code
 		f.Scenarios = s.Scenarios
-		if s.End.After(f.End) {
+		// With intervals, they say when the data ends (a merge of runs made
+		// at different times keeps the first run's frame, but its summary
+		// may carry a later run's end).
+		if len(spans) == 0 && s.End.After(f.End) {
 			f.End = s.End.UTC()
 		}
 	}
@@ -448,6 +451,32 @@ func (r *Report) typeOf(name string) string {
 		return m.Type.String()
 	}
 	return ""
+}
+
+// CutShort reports whether the run did not finish normally: it was
+// interrupted or aborted, or it has no summary record (killed). Such a
+// run's threshold verdicts describe what ran, not the test.
+func (r *Report) CutShort() bool {
+	return !r.Facts.Finished || (r.Facts.EndReason != "" && r.Facts.EndReason != "finished")
+}
+
+// Verdict is the one-line headline of the report: "no thresholds", "all
+// thresholds passed", "thresholds failed", or, for a run cut short, that it
+// has no verdict and why.
+func (r *Report) Verdict() string {
+	switch {
+	case r.CutShort():
+		why := r.Facts.EndReason
+		if !r.Facts.Finished {
+			why = "no summary record: the process was killed or is still running"
+		}
+		return "run cut short (" + why + "): no verdict"
+	case len(r.Thresholds) == 0:
+		return "no thresholds"
+	case r.Passed():
+		return "all thresholds passed"
+	}
+	return "thresholds failed"
 }
 
 // Passed reports whether every threshold passed (true when there is none).
