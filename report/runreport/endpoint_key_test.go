@@ -39,6 +39,8 @@ func TestVerdict(t *testing.T) {
 		{"finished, failed", Facts{Finished: true, EndReason: "finished"}, []Threshold{{Passed: false}}, "thresholds failed"},
 		{"finished, none", Facts{Finished: true, EndReason: "finished"}, nil, "no thresholds"},
 		{"interrupted", Facts{Finished: true, EndReason: "interrupted"}, []Threshold{{Passed: true}}, "run cut short (interrupted): no verdict"},
+		{"test.abort", Facts{Finished: true, EndReason: "aborted: stop"}, []Threshold{{Passed: true}}, "run cut short (aborted: stop): no verdict"},
+		{"abortOnFail keeps its verdict", Facts{Finished: true, EndReason: "threshold abortOnFail"}, []Threshold{{Passed: false}}, "thresholds failed"},
 		{"killed", Facts{}, []Threshold{{Passed: true}}, "run cut short (no summary record: the process was killed or is still running): no verdict"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -457,7 +457,14 @@ func (r *Report) typeOf(name string) string {
 // interrupted or aborted, or it has no summary record (killed). Such a
 // run's threshold verdicts describe what ran, not the test.
 func (r *Report) CutShort() bool {
-	return !r.Facts.Finished || (r.Facts.EndReason != "" && r.Facts.EndReason != "finished")
+	switch reason := r.Facts.EndReason; {
+	case !r.Facts.Finished:
+		return true
+	case reason == "", reason == "finished", reason == "threshold abortOnFail":
+		// abortOnFail ends a test on its verdict: the thresholds failed.
+		return false
+	}
+	return true
 }
 
 // Verdict is the one-line headline of the report: "no thresholds", "all
