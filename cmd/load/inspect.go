@@ -44,9 +44,18 @@ including the graceful stop. The same option flags as 'load run' apply.`,
 			if err != nil {
 				return err
 			}
+			// The same last layer as `load run`: a --capacity-steps staircase.
+			stairs, err := f.capacity.staircase(planOnly{cmd.Flags()})
+			if err != nil {
+				return withCode(exitUsage, err)
+			}
+			opts = stairs.apply(opts)
 			plan, err := opts.Resolve()
 			if err != nil {
 				return withCode(exitInvalidConfig, err)
+			}
+			if err := runner.CheckPlan(plan); err != nil {
+				return scriptErr(err)
 			}
 			if asJSON {
 				return writePlanJSON(c.stdout, plan)
@@ -194,3 +203,10 @@ func segmentVUs(plan *engine.Plan, share *engine.SegmentShare) int64 {
 	}
 	return n
 }
+
+// planOnly is the flag set as `load inspect` gives it to the staircase: no
+// results file is written when only the plan is printed, so --out counts
+// as given.
+type planOnly struct{ flagSet }
+
+func (p planOnly) Changed(name string) bool { return name == "out" || p.flagSet.Changed(name) }

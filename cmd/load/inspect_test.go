@@ -175,3 +175,18 @@ func TestInspect_ExecutionSegmentShare(t *testing.T) {
 		t.Errorf("inspect does not show the segment's share:\n%s", r.stdout)
 	}
 }
+
+func TestInspect_SameLayersAsRun(t *testing.T) {
+	script := writeScript(t, "s.js", "export function named() {}\nexport default function () {}\n")
+	r := runLoad(t, 30*time.Second, "inspect", "--capacity-steps", "4", "--capacity-max-rate", "400", "--step-duration", "5s", script)
+	r.wantCode(t, 0)
+	if !strings.Contains(r.stdout, "ramping-arrival-rate") || !strings.Contains(r.stdout, "capacity") {
+		t.Errorf("inspect does not show the capacity staircase:\n%s", r.stdout)
+	}
+	r = runLoad(t, 30*time.Second, "inspect", "--capacity-steps", "0", script)
+	r.wantCode(t, exitUsage)
+
+	nodef := writeScript(t, "nodef.js", "export function named() {}\nexport const options = { scenarios: { s: { executor: 'shared-iterations', exec: 'named' } } };\n")
+	r = runLoad(t, 30*time.Second, "inspect", "-u", "2", "-d", "2s", nodef)
+	r.wantCode(t, exitScriptException)
+}

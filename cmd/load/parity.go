@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -32,8 +33,8 @@ descriptor error, 2 bad command line.`,
 			if stagingPath == "" || productionPath == "" {
 				return errorf(exitUsage, "parity: both --staging and --production descriptors are required")
 			}
-			if o.Tolerance <= 0 || o.ErrorTolerance < 0 || o.Bootstrap < 1 || o.Confidence <= 0 || o.Confidence >= 1 {
-				return errorf(exitUsage, "parity: want --tolerance > 0, --error-tolerance >= 0, --bootstrap >= 1 and --confidence in (0, 1)")
+			if o.Tolerance <= 0 || o.Tolerance >= 1 || o.ErrorTolerance < 0 || o.Bootstrap < 1 || o.Confidence <= 0 || o.Confidence >= 1 {
+				return errorf(exitUsage, "parity: want --tolerance between 0 and 100%, --error-tolerance >= 0, --bootstrap >= 1 and --confidence in (0, 1)")
 			}
 			slo, err := parity.ParseSLO(slos)
 			if err != nil {
@@ -74,7 +75,7 @@ descriptor error, 2 bad command line.`,
 	fl.StringArrayVar(&productionRuns, "production-run", nil, "results file of a run against production (repeatable)")
 	fl.StringArrayVar(&slos, "slo", nil, "objective that makes load sustainable, e.g. 'p(95)<300ms', 'errors<1%' (repeatable; default p(95)<300ms, errors<1%)")
 	fl.StringVar(&service, "service", "", "the service the runs measured (default: the first service in both descriptors)")
-	fl.Float64Var(&o.Tolerance, "tolerance", o.Tolerance, "X: staging predicts production when within ±X (0.15 = 15%)")
+	fl.Var(shareValue{&o.Tolerance}, "tolerance", "X: staging predicts production when within ±X: 15% or 0.15")
 	fl.Float64Var(&o.ErrorTolerance, "error-tolerance", o.ErrorTolerance, "largest error-rate difference still counted as parity (0.01 = 1 point)")
 	fl.IntVar(&o.Bootstrap, "bootstrap", o.Bootstrap, "bootstrap rounds for the latency-ratio confidence intervals")
 	fl.Float64Var(&o.Confidence, "confidence", o.Confidence, "confidence level of the intervals")
@@ -84,3 +85,25 @@ descriptor error, 2 bad command line.`,
 	fl.StringVar(&htmlOut, "html", "", "write the report as HTML to FILE")
 	return cmd
 }
+
+// shareValue is a flag holding a share given as a percentage ("15%") or a
+// fraction ("0.15").
+type shareValue struct{ p *float64 }
+
+func (v shareValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*v.p*100, 'g', -1, 64) + "%"
+}
+
+func (v shareValue) Set(s string) error {
+	f, err := parseShare("--tolerance", s)
+	if err != nil {
+		return err
+	}
+	*v.p = f
+	return nil
+}
+
+func (v shareValue) Type() string { return "share" }
