@@ -34,7 +34,7 @@ descriptor error, 2 bad command line.`,
 				return errorf(exitUsage, "parity: both --staging and --production descriptors are required")
 			}
 			if o.Tolerance <= 0 || o.Tolerance >= 1 || o.ErrorTolerance < 0 || o.Bootstrap < 1 || o.Confidence <= 0 || o.Confidence >= 1 {
-				return errorf(exitUsage, "parity: want --tolerance between 0 and 100%, --error-tolerance >= 0, --bootstrap >= 1 and --confidence in (0, 1)")
+				return errorf(exitUsage, "parity: want --tolerance between 0 and 100%%, --error-tolerance >= 0, --bootstrap >= 1 and --confidence in (0, 1)")
 			}
 			slo, err := parity.ParseSLO(slos)
 			if err != nil {
