@@ -98,11 +98,19 @@ See docs/rightsize.md. Exit codes: 0 done, 1 I/O or Prometheus error,
 			if len(rep.Services) == 0 {
 				rep.Warnings = append(rep.Warnings, "no usage sample falls inside the run's window: check the clock, the queries and the time range of the data")
 			}
-			return c.writeReports(rep.WriteMarkdown, map[string]func(*bytes.Buffer) error{
+			if err := c.writeReports(rep.WriteMarkdown, map[string]func(*bytes.Buffer) error{
 				jsonOut: func(b *bytes.Buffer) error { return rep.WriteJSON(b) },
 				mdOut:   func(b *bytes.Buffer) error { return rep.WriteMarkdown(b) },
 				htmlOut: func(b *bytes.Buffer) error { return rep.WriteHTML(b) },
-			})
+			}); err != nil {
+				return err
+			}
+			if len(rep.Services) == 0 {
+				// The (empty) report is written, but a pipeline must not take
+				// "no recommendation" for a result.
+				return errorf(exitGenericError, "rightsize: no usage sample falls inside the run's window, so there is no recommendation (check the clock, the queries and the time range of the data)")
+			}
+			return nil
 		},
 	}
 	fl := cmd.Flags()

@@ -359,3 +359,24 @@ func TestRightsize_BadInputs(t *testing.T) {
 		})
 	}
 }
+
+// TestRightsize_NoSampleInWindow: usage data that misses the run's window
+// gives no recommendation, and that is an error (exit 1), not an empty
+// success a pipeline would take for a result.
+func TestRightsize_NoSampleInWindow(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r.jsonl")
+	script := writeScript(t, "s.js", "export default function () {}\n")
+	r := runLoad(t, 30*time.Second, "run", "-q", "--no-summary", "--out", out, script)
+	r.wantCode(t, 0)
+	usage := filepath.Join(dir, "usage.csv")
+	csv := "timestamp,service,cpu_cores,memory_bytes\n2001-01-01T00:00:00Z,api,0.5,100000000\n2001-01-01T00:00:01Z,api,0.6,110000000\n"
+	if err := os.WriteFile(usage, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runLoad(t, 30*time.Second, "rightsize", "--usage", usage, "--from", out)
+	r.wantCode(t, exitGenericError)
+	if !strings.Contains(r.stderr, "no usage sample falls inside the run's window") {
+		t.Errorf("stderr does not explain the missing recommendation:\n%s", r.stderr)
+	}
+}
