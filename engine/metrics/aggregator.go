@@ -10,7 +10,8 @@ import (
 
 // Trend buffer sizes of a Recorder series: the buffer starts at
 // trendBufStart values and doubles up to trendBufMax (2 KB); a full buffer
-// is drained into the aggregator's interval histogram.
+// is drained into the aggregator series' stage (see trendStage), which Flush
+// folds into the interval histogram.
 const (
 	trendBufStart = 16
 	trendBufMax   = 256
@@ -22,8 +23,10 @@ const (
 // Concurrency: every Recorder has its own mutex, taken by its owner on every
 // Add and by Flush once per interval, so it is uncontended in steady state.
 // Each (metric, tag set) series of the aggregator has a mutex taken when a
-// recorder drains a full trend buffer into it (once per 256 samples) and by
-// Flush. The aggregator's own mutex guards its recorder and series lists and
+// recorder drains a full trend buffer into it (once per 256 samples; the
+// values are counted into the series' dense stage, see trendStage) and by
+// Flush, which folds the stage into the interval histogram. The aggregator's
+// own mutex guards its recorder and series lists and
 // is taken only when a recorder sees a series for the first time. Flush calls
 // are serialized.
 type Aggregator struct {
@@ -48,6 +51,11 @@ type aggSeries struct {
 
 	mu  sync.Mutex
 	cur *Sink // current interval; nil until a sample is drained into it
+	// stage holds histogram counts of cur (trends) not yet in cur.Hist:
+	// values of buffers drained mid-interval. Flush folds it into cur.Hist
+	// before handing cur out. nil until a first mid-interval drain and again
+	// after an interval without one.
+	stage *trendStage
 
 	total *Sink // guarded by Aggregator.flushMu
 }
@@ -130,6 +138,18 @@ func (a *Aggregator) Flush() *Snapshot {
 	snap := &Snapshot{Start: a.start, End: now}
 	for _, s := range list {
 		s.mu.Lock()
+		if s.stage != nil {
+			// Staged counts belong to cur (they were staged after curSink):
+			// cur is nil only when the stage holds none, in an interval
+			// without samples, and fold then only frees chunks.
+			var h *Histogram
+			if s.cur != nil {
+				h = s.cur.Hist
+			}
+			if !s.stage.fold(h) {
+				s.stage = nil
+			}
+		}
 		cur := s.cur
 		s.cur = nil
 		s.mu.Unlock()
@@ -177,11 +197,13 @@ func sortSeries(ss []*Series) {
 // Recorder records samples for one goroutine.
 //
 // Hot path: Add takes the recorder's own mutex (uncontended except while
-// Flush drains this recorder), finds the series in a map keyed by
-// metric ID<<32 | tag set ID, and accumulates: counters, rates and gauges
-// into a few fields, trends into a per-series value buffer that is drained
-// into the aggregator's interval histogram when full. Nothing allocates once
-// a series exists and its trend buffer has reached its full size.
+// Flush drains this recorder), finds the series (the one of the previous Add,
+// else through a map keyed by metric ID<<32 | tag set ID), and accumulates:
+// counters, rates and gauges into a few fields, trends into a per-series
+// value buffer that is drained into the aggregator series' stage when full
+// (an index computation and an increment per value, under the series mutex).
+// Nothing allocates once a series exists, its trend buffer has reached its
+// full size and the stage chunks its values use exist.
 type Recorder struct {
 	agg    *Aggregator
 	mu     sync.Mutex
@@ -189,6 +211,11 @@ type Recorder struct {
 	groups map[uint64][]*recSeries // AddGroup: series by group ID<<32 | tag set ID
 	list   []*recSeries            // creation order, for draining
 	closed bool
+
+	// The series of the previous Add and its key; a recorder's map entries
+	// never change once made, so the pair stays valid.
+	last    *recSeries
+	lastKey uint64
 }
 
 // recSeries is a Recorder's accumulator for one series since its last drain.
@@ -218,9 +245,12 @@ func (rc *Recorder) Add(m *Metric, t *TagSet, v float64) {
 	if rc.closed {
 		rc.reattach()
 	}
-	s := rc.series[key]
-	if s == nil {
-		s = rc.newSeries(m, t)
+	s := rc.last
+	if s == nil || rc.lastKey != key {
+		if s = rc.series[key]; s == nil {
+			s = rc.newSeries(m, t)
+		}
+		rc.last, rc.lastKey = s, key
 	}
 	s.add(v, rc.agg)
 	rc.mu.Unlock()
@@ -252,7 +282,7 @@ func (s *recSeries) add(v float64, a *Aggregator) {
 			if cap(s.buf) < trendBufMax {
 				s.buf = append(make([]float64, 0, min(2*cap(s.buf), trendBufMax)), s.buf...)
 			} else {
-				s.drainTrend()
+				s.drainTrend(true)
 			}
 		}
 		s.buf = append(s.buf, v)
@@ -307,7 +337,7 @@ func (rc *Recorder) reattach() {
 func (rc *Recorder) drainAll() {
 	for _, s := range rc.list {
 		if s.typ == Trend {
-			s.drainTrend()
+			s.drainTrend(false)
 		} else if s.count > 0 {
 			s.drainScalar()
 		}
@@ -315,8 +345,13 @@ func (rc *Recorder) drainAll() {
 }
 
 // drainTrend records the buffered trend values into the aggregator series,
-// with their exact count, sum, min and max, and empties the buffer.
-func (s *recSeries) drainTrend() {
+// with their exact count, sum, min and max, and empties the buffer. A full
+// buffer drained mid-interval (full is true) goes to the series' stage,
+// allocating it and its chunks as needed; a drain at Flush or Close uses the
+// chunks the stage already has and records the other values into the
+// interval histogram directly, so a series that never fills a buffer gets
+// no stage.
+func (s *recSeries) drainTrend(full bool) {
 	if len(s.buf) == 0 {
 		return
 	}
@@ -329,15 +364,22 @@ func (s *recSeries) drainTrend() {
 	a := s.agg
 	a.mu.Lock()
 	cur := a.curSink()
-	// Runs of equal values are recorded at once: a request's blocked,
-	// connecting and TLS times are 0 on every kept-alive connection.
-	for i := 0; i < len(s.buf); {
-		j := i + 1
-		for j < len(s.buf) && s.buf[j] == s.buf[i] {
-			j++
+	if full && a.stage == nil {
+		a.stage = new(trendStage)
+	}
+	if a.stage != nil {
+		a.stage.record(cur.Hist, s.buf, full)
+	} else {
+		// Runs of equal values are recorded at once: a request's blocked,
+		// connecting and TLS times are 0 on every kept-alive connection.
+		for i := 0; i < len(s.buf); {
+			j := i + 1
+			for j < len(s.buf) && s.buf[j] == s.buf[i] {
+				j++
+			}
+			cur.Hist.RecordN(s.buf[i], int64(j-i))
+			i = j
 		}
-		cur.Hist.RecordN(s.buf[i], int64(j-i))
-		i = j
 	}
 	if cur.Count == 0 {
 		cur.Min, cur.Max = lo, hi

@@ -82,3 +82,31 @@ func TestAddGroupDoesNotAllocate(t *testing.T) {
 		t.Fatalf("AddGroup allocates %v times per call", allocs)
 	}
 }
+
+// TestRecorderAddSpreadTrendDoesNotAllocate: trend values spread over 1024
+// buckets, drained mid-interval into the series' stage, allocate nothing
+// once the stage chunks they use exist, across Flushes that fold the stage.
+func TestRecorderAddSpreadTrendDoesNotAllocate(t *testing.T) {
+	f := newFixture(t)
+	rc := f.agg.NewRecorder()
+	ts := f.reg.Tags(Tag{"name", "checkout"})
+	i := 0
+	add := func() {
+		rc.Add(f.trd, ts, float64(i&1023))
+		i++
+	}
+	for range 4 * 1024 {
+		add()
+	}
+	f.agg.Flush()
+	for range 4 * 1024 {
+		add()
+	}
+	if allocs := testing.AllocsPerRun(20*trendBufMax, add); allocs != 0 {
+		t.Fatalf("Recorder.Add of spread trend values allocates %v times per call", allocs)
+	}
+	f.agg.Flush()
+	if allocs := testing.AllocsPerRun(20*trendBufMax, add); allocs != 0 {
+		t.Fatalf("after a Flush, Recorder.Add of spread trend values allocates %v times per call", allocs)
+	}
+}

@@ -56,10 +56,17 @@
 // Each Recorder holds a mutex that only its owner and Flush take; counters,
 // rates and gauges accumulate in the recorder; trend values collect in a
 // per-series buffer (up to 256 values, 2 KB) that is drained into the
-// aggregator's interval histogram of that series under the series' own lock
-// when full, and at Flush. There is no per-sample channel send, lock shared by
-// all VUs, or allocation once a series is warm. Gauge ordering across
-// recorders uses a monotonic-clock stamp taken at Add (Sink.Stamp).
+// aggregator's series under the series' own lock when full, and at Flush. A
+// full buffer goes to the series' stage, dense 16-bit counts by HDR bucket
+// that Flush folds into the interval histogram (exactly: the same buckets
+// and counts as recording every value); drains at Flush, and series that
+// never fill a buffer, record into the histogram directly. The stage costs a
+// series that fills buffers 328 bytes plus 2 KB per power of two of values
+// it receives (about 30 KB for latencies spanning 1 ms..10 s), and is freed
+// chunk by chunk after an interval without use. There is no per-sample
+// channel send, lock shared by all VUs, or allocation once a series is warm.
+// Gauge ordering across recorders uses a monotonic-clock stamp taken at Add
+// (Sink.Stamp).
 //
 // Snapshots, Sinks and Histograms returned to the caller are the caller's and
 // are not safe for concurrent mutation. Metric and TagSet values are

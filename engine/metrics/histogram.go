@@ -157,6 +157,35 @@ func bucketWidth(u int64) int64 {
 	return 1 << shift
 }
 
+// flatIndex returns the HDR flat counts index of unit value u (0 ≤ u ≤
+// HighestTrackable) in this package's geometry (lowest discernible value 1,
+// 3 significant figures): the index hdrhistogram-go's countsIndexFor gives,
+// computed here so that the aggregator's dense stage can count by bucket
+// without the library. Values below 2048 are their own index; above, every
+// power of two adds 1024 indexes.
+func flatIndex(u int64) int {
+	b := bits.Len64(uint64(u)|(1<<(subBucketHalfMag+1)-1)) - (subBucketHalfMag + 1)
+	return (b+1)<<subBucketHalfMag + int(uint64(u)>>b) - 1<<subBucketHalfMag
+}
+
+// unitOfIndex returns the lowest unit value of the bucket of flat index i, the
+// inverse of flatIndex on bucket boundaries: flatIndex(unitOfIndex(i)) == i.
+func unitOfIndex(i int) int64 {
+	b := i>>subBucketHalfMag - 1
+	if b <= 0 {
+		return int64(i)
+	}
+	return int64(i&(1<<subBucketHalfMag-1)|1<<subBucketHalfMag) << b
+}
+
+// recordUnits adds n occurrences of the non-negative unit value u
+// (u ≤ HighestTrackable, n ≥ 1) to the non-negative side, as RecordN of
+// u/Scale would, without rounding or clamping.
+func (h *Histogram) recordUnits(u, n int64) {
+	// Cannot fail: u is in range and the total cannot reach MaxInt64 in practice.
+	_ = h.pos.RecordValues(u, n)
+}
+
 // representative returns the value (in trend terms) that stands for every
 // sample of the bucket whose lowest unit value is lo: lo itself when the
 // bucket is one unit wide, else the bucket's midpoint lo + width/2.
