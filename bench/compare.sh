@@ -149,9 +149,20 @@ rate=${LAT_RATE:-$(calc "$cap * $LAT_FRACTION" %.0f)}
 paced_conns=$(calc "$rate / 1000 < 1 ? 1 : int($rate / 1000 + 0.5)" %d)
 lua=$WORK/paced.lua
 printf 'function delay()\n  return 1\nend\n' >"$lua"
-lat_tools=(wrk-c1 wrk-paced load-rate)
-[ "$WRK_ONLY" = 1 ] && lat_tools=(wrk-c1 wrk-paced)
-echo "bench: latency: capacity ${cap} req/s (wrk median), rate ${rate}/s, wrk paced with ${paced_conns} connections" >&2
+# Closed loop at the same load: wrk with N connections, N picked so that
+# wrk's rate lands nearest the target rate (from a 3 s probe with one
+# connection), and load with N VUs running get.js. Both then measure one
+# request at a time per connection against a mostly idle nginx: the
+# difference of their p50 is what each tool adds to what it reports.
+probe=$WORK/probe
+timed "$probe" taskset -c "$CLIENT_CPU" wrk -t1 -c1 -d3s "$URL" ||
+  { cat "$probe.err" "$probe.out" >&2; die "wrk probe failed"; }
+r1=$(awk '/^Requests\/sec:/ { print $2 }' "$probe.out")
+[ -n "$r1" ] || die "cannot parse the wrk probe's output"
+closed_conns=$(calc "$rate / $r1 < 1.5 ? 1 : int($rate / $r1 + 0.5)" %d)
+lat_tools=(wrk-c1 wrk-paced load-rate wrk-closed load-closed)
+[ "$WRK_ONLY" = 1 ] && lat_tools=(wrk-c1 wrk-paced wrk-closed)
+echo "bench: latency: capacity ${cap} req/s (wrk median), rate ${rate}/s, wrk paced with ${paced_conns} connections; closed loop with ${closed_conns} connections/VUs (wrk -c1 probe: ${r1} req/s)" >&2
 for ((r = 1; r <= ROUNDS; r++)); do
   n=${#lat_tools[@]}
   for ((k = 0; k < n; k++)); do
@@ -160,6 +171,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
     wrk-c1) run_wrk wrk-c1 "$r" 1 ;;
     wrk-paced) run_wrk wrk-paced "$r" "$paced_conns" -s "$lua" ;;
     load-rate) run_load load-rate "$r" rate.js -e RATE="$rate" -e DURATION="${SECS}s" -e VUS="$VUS" -e MAX_VUS="$((VUS * 20))" ;;
+    wrk-closed) run_wrk wrk-closed "$r" "$closed_conns" ;;
+    load-closed) run_load load-closed "$r" get.js -u "$closed_conns" -d "${SECS}s" ;;
     esac
   done
 done
@@ -177,7 +190,8 @@ verdict() {
   if [ "$(calc "${LOADAVG_START%% *} > 1" %d)" = 1 ]; then
     echo "   WARNING: the machine was busy before the run started (1-min load average ${LOADAVG_START%% *}); rerun on a quiet machine"
   fi
-  echo "   latency: arrival rate $rate/s ($LAT_FRACTION of wrk's ${cap} req/s unless LAT_RATE), wrk paced with $paced_conns connections x 1 ms delay"
+  echo "   latency: arrival rate $rate/s ($LAT_FRACTION of wrk's ${cap} req/s unless LAT_RATE), wrk paced with $paced_conns connections x 1 ms delay;"
+  echo "            closed loop (wrk-closed, load-closed): $closed_conns connections/VUs, the count at which wrk's rate is nearest $rate/s"
   echo
   printf '%-12s %-24s %-22s %-8s %-22s %-15s %-26s %s\n' client 'req/s med (min-max)' 'CPU s med (min-max)' 'CPU %' 'CPU us/req med (min-max)' 'RSS KiB med' 'p50 us med (min-max)' 'dropped med'
   for t in "${tools[@]}" "${lat_tools[@]}"; do
@@ -225,8 +239,13 @@ verdict() {
     read -r w1 _ _ < <(col wrk-c1 8)
     d=$(calc "$lp - $wp" %.1f)
     d1=$(calc "$lp - $w1" %.1f)
-    printf '%-44s %-10s %-10s %s\n' "latency: load p50 - wrk paced p50 (us)" "$d" "<= 50" "$(verdict "$d" '<=' 50)"
-    printf '%-44s %-10s %-10s %s\n' "latency: load p50 - wrk -c1 p50 (us)" "$d1" "(info)" "-"
+    read -r lc _ _ < <(col load-closed 8)
+    read -r wc _ _ < <(col wrk-closed 8)
+    read -r ld _ _ < <(col load-rate 10)
+    dc=$(calc "$lc - $wc" %.1f)
+    printf '%-44s %-10s %-10s %s\n' "latency, closed loop: load p50 - wrk p50 (us)" "$dc" "<= 50" "$(verdict "$dc" '<=' 50)"
+    printf '%-44s %-10s %-10s %s\n' "latency, open model: load p50 - wrk paced (us)" "$d" "<= 50" "$(verdict "$d" '<=' 50)$([ "$(calc "$ld > 0" %d)" = 1 ] && echo "  (load dropped $ld starts: the arrival rate is beyond what one core sustains, p50 is its own queue)")"
+    printf '%-44s %-10s %-10s %s\n' "latency, open model: load p50 - wrk -c1 (us)" "$d1" "(info)" "-"
   fi
   echo
   echo "raw rows (tool round req/s requests cpu_s cpu_us_per_req rss_kib p50_us cpu_share_pct dropped):"
