@@ -144,6 +144,94 @@ var helperRewrites = []struct{ from, to string }{
 	},
 }
 
+// hubRewrites replace esbuild's module helpers (as helperRewrites left
+// them) with calls of the VU's module hub, __builtinESM (vu.moduleHub):
+// __export, __copyProps, __toCommonJS and __toESM do their work in Go. The
+// helpers' prologue (`var __defProp = Object.defineProperty;` and five
+// more) then has no user left and is dropped (dropUnusedObjectHelpers):
+// reading those six methods made goja build each as a function object of
+// ~0.65 KiB, and Object's property table, in every VU (~5 KiB per VU), and
+// the helpers' closures kept them alive. Each replacement has the same
+// number of lines as what it replaces (the source map counts them); a
+// helper whose text differs is left as it is, and so are the Object lines
+// another helper still uses.
+var hubRewrites = []struct{ from, to string }{
+	{
+		from: `var __export = (target, all) => {
+  for (var __n = __getOwnPropNames(all), __i = 0; __i < __n.length; __i++)
+    __defProp(target, __n[__i], { get: all[__n[__i]], enumerable: true });
+};`,
+		to: `var __export = (target, all) => __builtinESM(1, target, all);`,
+	},
+	{
+		from: `var __copyProps = (to, from, except, desc) => {
+  if (from && typeof from === "object" || typeof from === "function") {
+    for (let __k = __getOwnPropNames(from), __i = 0, key = __k[0]; __i < __k.length; key = __k[++__i])
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+  }
+  return to;
+};`,
+		to: `var __copyProps = (to, from, except) => __builtinESM(2, to, from, except);`,
+	},
+	{
+		from: `var __toCommonJS = (mod) => __defProp(mod, "__esModule", { value: true });`,
+		to:   `var __toCommonJS = (mod) => __builtinESM(3, mod);`,
+	},
+	{
+		from: `var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
+  // If the importer is in node compatibility mode or this is not an ESM
+  // file that has been converted to a CommonJS file using a Babel-
+  // compatible transform (i.e. "__esModule" has not been set), then set
+  // "default" to the CommonJS "module.exports" for node compatibility.
+  isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
+  mod
+));`,
+		to: `var __toESM = (mod, isNodeMode) => __builtinESM(4, mod, isNodeMode);`,
+	},
+}
+
+// objectHelpers are the lines of esbuild's prologue that read Object's
+// methods, by the name each defines.
+var objectHelpers = []struct{ name, line string }{
+	{"__create", "var __create = Object.create;"},
+	{"__defProp", "var __defProp = Object.defineProperty;"},
+	{"__getOwnPropDesc", "var __getOwnPropDesc = Object.getOwnPropertyDescriptor;"},
+	{"__getOwnPropNames", "var __getOwnPropNames = Object.getOwnPropertyNames;"},
+	{"__getProtoOf", "var __getProtoOf = Object.getPrototypeOf;"},
+	{"__hasOwnProp", "var __hasOwnProp = Object.prototype.hasOwnProperty;"},
+}
+
+// hubHelpers applies hubRewrites within the helper block, then drops the
+// objectHelpers lines whose name no longer occurs anywhere else in the code
+// (leaving their line empty). It returns the code, how many rewrites
+// applied and whether __toESM was one of them.
+func hubHelpers(code string) (string, int, bool) {
+	n, esm := 0, false
+	// The block's end is found once: the rewrites leave empty lines in it.
+	end := helperBlockEnd(code)
+	for k, rw := range hubRewrites {
+		i := strings.Index(code[:end], rw.from)
+		if i < 0 || (i > 0 && code[i-1] != '\n') {
+			continue
+		}
+		to := rw.to + strings.Repeat("\n", strings.Count(rw.from, "\n"))
+		code = code[:i] + to + code[i+len(rw.from):]
+		end += len(to) - len(rw.from)
+		n++
+		esm = esm || k == len(hubRewrites)-1
+	}
+	for _, oh := range objectHelpers {
+		i := strings.Index(code[:end], oh.line+"\n")
+		if i < 0 || (i > 0 && code[i-1] != '\n') || strings.Count(code, oh.name) != 1 {
+			continue
+		}
+		code = code[:i] + code[i+len(oh.line):]
+		end -= len(oh.line)
+	}
+	return code, n, esm
+}
+
 // rewriteHelpers applies helperRewrites to esbuild's output, each at most
 // once and only within the helper block (see helperBlockEnd). It returns
 // the code and how many rewrites applied.
@@ -210,9 +298,13 @@ func compileSource(abs, name string, src []byte) (*program, error) {
 		return nil, &Error{ExitCode: ExitScriptError, Message: msg}
 	}
 	code, _ := rewriteHelpers(string(res.Code))
+	code, _, esm := hubHelpers(code)
+	if !esm {
+		code = routeToESM(code)
+	}
 	// The wrapper shares the first line with the code, so line numbers of
 	// the generated code (and thus the source map) stay valid.
-	wrapped := "(function(module, exports, require, __builtinESM){" + routeToESM(code) + "\n})"
+	wrapped := "(function(module, exports, require, __builtinESM){" + code + "\n})"
 	prog, err := goja.Compile(name, wrapped, false)
 	if err != nil {
 		return nil, &Error{ExitCode: ExitScriptError, Message: compileErrorMessage(name, err)}

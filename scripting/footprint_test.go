@@ -36,6 +36,38 @@ export const a = 1; export default function () { return lib + ns.b; }`
 	}
 }
 
+// The esbuild in go.mod emits the helpers hubRewrites knows, and once they
+// call the module hub, no line of the prologue reads Object's methods.
+func TestHubRewrites(t *testing.T) {
+	src := `import lib from './lib.js'; import * as ns from './ns.js';
+export const a = 1; export default function () { return lib + ns.b; }`
+	res := api.Transform(src, api.TransformOptions{Loader: api.LoaderJS, Format: api.FormatCommonJS, Target: api.ES2017})
+	if len(res.Errors) > 0 {
+		t.Fatal(res.Errors[0].Text)
+	}
+	code, _ := rewriteHelpers(string(res.Code))
+	got, n, esm := hubHelpers(code)
+	if n != len(hubRewrites) || !esm {
+		t.Fatalf("%d of %d hub rewrites applied (toESM %v); esbuild's helpers changed:\n%s", n, len(hubRewrites), esm, code)
+	}
+	if strings.Count(got, "\n") != strings.Count(code, "\n") {
+		t.Errorf("rewrites changed the line count (%d -> %d): the source map would be off", strings.Count(code, "\n"), strings.Count(got, "\n"))
+	}
+	if strings.Contains(got, "Object.") {
+		t.Errorf("the prologue still reads Object's methods:\n%s", got)
+	}
+	// A helper esbuild adds for other syntax keeps the Object lines it uses.
+	spread := `export default function (a) { const { x, ...rest } = a; return { ...rest, x }; }`
+	res = api.Transform(spread, api.TransformOptions{Loader: api.LoaderJS, Format: api.FormatCommonJS, Target: api.ES2017})
+	code, _ = rewriteHelpers(string(res.Code))
+	got, _, _ = hubHelpers(code)
+	for _, oh := range objectHelpers {
+		if strings.Count(code, oh.name) > 1 && strings.Count(got, oh.name) > 1 && !strings.Contains(got, oh.line) {
+			t.Errorf("%s is still used but its line was dropped:\n%s", oh.name, got)
+		}
+	}
+}
+
 // Modules keep ES module semantics with the rewritten helpers: named and
 // default exports, namespaces, live bindings, CommonJS interop, circular
 // imports and the exports object the runner reads options from.

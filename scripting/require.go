@@ -199,8 +199,21 @@ func (v *vu) builtinESMFunc() goja.Value {
 // module object, and every member is inherited from it (live, as esbuild's
 // getters are). Anything else gets undefined, and esbuild's own helper
 // builds the namespace.
+//
+// Called with a number first, it is the module hub that esbuild's helpers
+// call after hubRewrites (compile.go): 1 __export(target, all), 2
+// __copyProps(to, from, except), 3 __toCommonJS(mod), 4 __toESM(mod,
+// isNodeMode), each doing in Go what esbuild's JavaScript does.
 func (v *vu) builtinESM(call goja.FunctionCall) goja.Value {
-	mod, ok := call.Argument(0).(*goja.Object)
+	if op, ok := call.Argument(0).Export().(int64); ok && len(call.Arguments) > 1 {
+		return v.moduleHub(op, call.Arguments[1:])
+	}
+	return v.builtinNamespace(call.Argument(0))
+}
+
+// builtinNamespace is builtinESM for one argument.
+func (v *vu) builtinNamespace(arg goja.Value) goja.Value {
+	mod, ok := arg.(*goja.Object)
 	if !ok {
 		return goja.Undefined()
 	}
@@ -225,4 +238,100 @@ func (v *vu) builtinESM(call goja.FunctionCall) goja.Value {
 		return ns
 	}
 	return goja.Undefined()
+}
+
+// moduleHub runs esbuild's module helper op (see builtinESM) on args. An
+// error of a property definition is thrown as the TypeError that
+// Object.defineProperty would throw.
+func (v *vu) moduleHub(op int64, args []goja.Value) goja.Value {
+	arg := func(i int) goja.Value {
+		if i < len(args) {
+			return args[i]
+		}
+		return goja.Undefined()
+	}
+	must := func(err error) {
+		if err != nil {
+			panic(err)
+		}
+	}
+	switch op {
+	case 1: // __export(target, all): a getter per member, enumerable
+		target, all := v.rt.ToValue(arg(0)).ToObject(v.rt), v.rt.ToValue(arg(1)).ToObject(v.rt)
+		for _, name := range all.GetOwnPropertyNames() {
+			must(target.DefineAccessorProperty(name, all.Get(name), nil, goja.FLAG_FALSE, goja.FLAG_TRUE))
+		}
+		return target
+	case 2: // __copyProps(to, from, except)
+		return v.copyProps(arg(0), arg(1), arg(2))
+	case 3: // __toCommonJS(mod): mark the exports object
+		mod := v.rt.ToValue(arg(0)).ToObject(v.rt)
+		must(mod.DefineDataProperty("__esModule", v.rt.ToValue(true), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE))
+		return mod
+	case 4: // __toESM(mod, isNodeMode)
+		mod, isNodeMode := arg(0), arg(1)
+		if ns := v.builtinNamespace(mod); !goja.IsUndefined(ns) {
+			return ns
+		}
+		var target *goja.Object
+		if goja.IsUndefined(mod) || goja.IsNull(mod) {
+			target = v.rt.NewObject()
+		} else {
+			target = v.rt.CreateObject(mod.ToObject(v.rt).Prototype())
+		}
+		esModule := false
+		if mod.ToBoolean() {
+			if es := mod.ToObject(v.rt).Get("__esModule"); es != nil {
+				esModule = es.ToBoolean()
+			}
+		}
+		if isNodeMode.ToBoolean() || !mod.ToBoolean() || !esModule {
+			must(target.DefineDataProperty("default", mod, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE))
+		}
+		return v.copyProps(target, mod, goja.Undefined())
+	}
+	panic(v.rt.NewTypeError("module hub: unknown operation %d", op))
+}
+
+// copyProps is esbuild's __copyProps: every own string-keyed property of
+// from that to does not have (and that is not except) becomes a getter of
+// to reading from's current value, enumerable as in from. from that is not
+// an object or function copies nothing. Returns to.
+func (v *vu) copyProps(toV, fromV, except goja.Value) goja.Value {
+	from, ok := fromV.(*goja.Object)
+	if !ok {
+		return toV
+	}
+	to := v.rt.ToValue(toV).ToObject(v.rt)
+	have := map[string]bool{}
+	for _, k := range to.GetOwnPropertyNames() {
+		have[k] = true
+	}
+	enumerable := map[string]bool{}
+	for _, k := range from.Keys() {
+		enumerable[k] = true
+	}
+	skip, hasExcept := "", false
+	if s, ok := except.Export().(string); ok {
+		skip, hasExcept = s, true
+	}
+	for _, key := range from.GetOwnPropertyNames() {
+		if have[key] || (hasExcept && key == skip) {
+			continue
+		}
+		get := v.rt.ToValue(func(goja.FunctionCall) goja.Value {
+			if x := from.Get(key); x != nil {
+				return x
+			}
+			return goja.Undefined()
+		})
+		flag := goja.FLAG_FALSE
+		if enumerable[key] {
+			flag = goja.FLAG_TRUE
+		}
+		if err := to.DefineAccessorProperty(key, get, nil, goja.FLAG_FALSE, flag); err != nil {
+			panic(err)
+		}
+	}
+	return to
 }
