@@ -115,7 +115,7 @@ func (r *Runner) newVU(ctx context.Context, id uint64, opts *engine.Options) (*v
 	if opts != nil && r.cfg.Aggregator != nil {
 		v.mv.Recorder = r.recorderFor(id)
 		if r.cfg.Registry != nil && r.cfg.Builtin != nil {
-			v.mv.HTTP = httpc.NewClient(r.httpConfig(), r.cfg.Registry, r.cfg.Builtin, v.mv.Recorder)
+			v.mv.HTTP = httpc.NewClientTags(r.httpConfig(), r.cfg.Registry, r.cfg.Builtin, v.mv.Recorder, v.tagCache)
 			// http.batch runs requests in parallel, each worker with a recorder of its own.
 			v.mv.HTTP.SetRecorderFactory(r.cfg.Aggregator.NewRecorder)
 		}

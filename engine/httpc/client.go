@@ -66,7 +66,7 @@ type Client struct {
 	statusBuf []byte
 	decBuf    []byte
 	tagBuf    []metrics.Tag
-	memo      [tagMemos]tagMemo // recent tag sets (record.go)
+	memo      []tagMemo // recent tag sets, up to tagMemos (record.go)
 	memoNext  int
 	group     *metrics.Group // the samples of one hop (record.go)
 	sampleBuf [httpSamples]float64
@@ -85,7 +85,16 @@ type Client struct {
 // UserAgent DefaultUserAgent; MaxRedirects 0 means "do not follow" (as
 // options.maxRedirects: 0), a negative value means 10.
 func NewClient(cfg *Config, reg *metrics.Registry, bi *metrics.Builtin, rec *metrics.Recorder) *Client {
-	c := &Client{reg: reg, bi: bi, rec: rec, jar: NewCookieJar(), resolver: net.DefaultResolver}
+	return NewClientTags(cfg, reg, bi, rec, nil)
+}
+
+// NewClientTags is NewClient with the TagCache the client interns its tag
+// sets with; nil makes one. The cache is not safe for concurrent use: pass
+// one only the client's goroutine uses (a VU shares its own, so that the
+// two do not each keep the same sets). http.batch's workers, which run on
+// goroutines of their own, always make their own.
+func NewClientTags(cfg *Config, reg *metrics.Registry, bi *metrics.Builtin, rec *metrics.Recorder, tags *metrics.TagCache) *Client {
+	c := &Client{reg: reg, bi: bi, rec: rec, jar: NewCookieJar(), resolver: net.DefaultResolver, tags: tags}
 	if cfg != nil {
 		c.cfg = *cfg
 	} else {
@@ -109,8 +118,12 @@ func NewClient(cfg *Config, reg *metrics.Registry, bi *metrics.Builtin, rec *met
 // init sets up what a client and its Batch workers need.
 func (c *Client) init() {
 	if c.reg != nil && c.bi != nil && c.rec != nil {
-		c.tags = c.reg.NewTagCache()
+		if c.tags == nil {
+			c.tags = c.reg.NewTagCache()
+		}
 		c.group = newHTTPGroup(c.bi)
+	} else {
+		c.tags = nil // records nothing
 	}
 	c.idle = map[string][]*conn{}
 	c.strs.m = map[string]string{}

@@ -135,6 +135,12 @@ func (c *Client) internTags(h *hopState, resp *Response, exp int8) *metrics.TagS
 	}
 	c.tagBuf = tags
 	ts := c.tags.Intern(tags)
+	// The memo grows to tagMemos entries as distinct requests appear (a
+	// VU that makes one request keeps one), then is reused round robin.
+	if len(c.memo) < tagMemos {
+		c.memo = append(c.memo, tagMemo{})
+		c.memoNext = len(c.memo) - 1
+	}
 	m := &c.memo[c.memoNext]
 	c.memoNext = (c.memoNext + 1) % tagMemos
 	*m = tagMemo{
