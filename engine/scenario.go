@@ -231,6 +231,7 @@ func (x *execution) runLooping() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			growVUStack(nil)
 			x.activate(1)
 			defer x.activate(-1)
 			v := &svu{pv: pv}
@@ -320,6 +321,7 @@ func (x *execution) runRamping() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			growVUStack(nil)
 			x.runSlot(slots[i], &svu{pv: pv})
 		}()
 	}
@@ -413,6 +415,7 @@ func (x *execution) runArrivals() {
 		workerWG.Add(1)
 		go func() {
 			defer workerWG.Done()
+			growVUStack(nil)
 			for j := range v.work {
 				x.iterate(x.ctx, v, j.inScenario, j.intended, j.start)
 				x.activate(-1)
