@@ -109,8 +109,8 @@ func TestProcessCPU(t *testing.T) {
 }
 
 // TestGCPercentFor: the heap may grow by about a second of garbage between
-// collections, at most gcHeadroom and at least a quarter of the live heap,
-// within GOGC 25..1000.
+// collections, at most gcHeadroom (a quarter of the live heap when more)
+// and at least an eighth of it, within GOGC 12..1000.
 func TestGCPercentFor(t *testing.T) {
 	const busy = 1 << 30 // allocates far more than gcHeadroom a second
 	tests := []struct {
@@ -128,8 +128,10 @@ func TestGCPercentFor(t *testing.T) {
 		{"256 MiB busy: a quarter", 256 << 20, busy, 25},
 		{"1 GiB busy: never below a quarter", 1 << 30, busy, 25},
 		{"16 MiB at 8 MiB/s: a second of garbage", 16 << 20, 8 << 20, 50},
-		{"80 MiB at 2 MiB/s: a quarter of live", 80 << 20, 2 << 20, 25},
-		{"idle 4 MiB heap: a quarter", 4 << 20, 0, 25},
+		{"80 MiB at 2 MiB/s: an eighth of live", 80 << 20, 2 << 20, 12},
+		{"80 MiB at 16 MiB/s: a second of garbage", 80 << 20, 16 << 20, 20},
+		{"1 GiB at 200 MiB/s: a second of garbage", 1 << 30, 200 << 20, 19},
+		{"idle 4 MiB heap: an eighth", 4 << 20, 0, 12},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -31,7 +31,7 @@ import (
 // memory limit (GOMEMLIMIT) still bounds the heap when set.
 const (
 	gcHeadroom   = 64 << 20
-	gcMinPercent = 25
+	gcMinPercent = 12
 	gcMaxPercent = 1000
 	gcTuneEvery  = 250 * time.Millisecond
 
@@ -43,17 +43,19 @@ const (
 
 // gcPercentFor returns the GOGC value for a live heap of live bytes that
 // allocates allocPerSec bytes a second: the heap may grow between
-// collections by the garbage of about one second, at most gcHeadroom and at
-// least a quarter of the live heap, within gcMinPercent..gcMaxPercent. A
-// heap that allocates little (1,000 VUs mostly sleeping) so keeps a small
-// headroom and its RSS settles within seconds, instead of filling 64 MiB
-// of garbage first; a busy one (50 VUs at full speed) keeps 64 MiB and
-// collects rarely.
+// collections by the garbage of about one second, at most gcHeadroom (or a
+// quarter of the live heap when that is more) and at least an eighth of the
+// live heap, within gcMinPercent..gcMaxPercent. A heap that allocates
+// little (1,000 VUs mostly sleeping) so keeps a small headroom and its RSS
+// settles within seconds, instead of filling 64 MiB of garbage first (a
+// collection of such a heap every second or so costs about 1% of a core);
+// a busy one (50 VUs at full speed) keeps 64 MiB and collects rarely, and a
+// busy large one a quarter of itself.
 func gcPercentFor(live, allocPerSec uint64) int {
 	if live == 0 {
 		return gcMaxPercent
 	}
-	headroom := max(live/4, min(uint64(gcHeadroom), allocPerSec))
+	headroom := max(live/8, min(max(uint64(gcHeadroom), live/4), allocPerSec))
 	p := int(100 * headroom / live)
 	return min(max(p, gcMinPercent), gcMaxPercent)
 }
