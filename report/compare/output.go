@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/loadline/loadline/report"
@@ -151,7 +150,7 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 			if rr.Failed {
 				res = "❌ failed"
 			}
-			fmt.Fprintf(ew, "| `%s` | %s | %s |\n", rr.Rule.Source, res, mdEscape(rr.Message))
+			fmt.Fprintf(ew, "| %s | %s | %s |\n", report.MarkdownCode(rr.Rule.Source), res, mdEscape(rr.Message))
 		}
 		fmt.Fprintln(ew)
 	}
@@ -165,7 +164,7 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 		case Improvement:
 			v = "🟢 " + v
 		}
-		fmt.Fprintf(ew, "| `%s` | %s | %s | %s | %s (%s) | %s | %s | %s |\n", row.Series, row.Stat,
+		fmt.Fprintf(ew, "| %s | %s | %s | %s | %s (%s) | %s | %s | %s |\n", report.MarkdownCode(row.Series), mdEscape(row.Stat),
 			formatValue(row.Baseline, row.Unit), formatValue(row.Current, row.Unit),
 			formatDelta(row.Delta, row.Unit), formatRelative(row.Relative), formatCI(row), formatP(row.PAdj), v)
 	}
@@ -174,7 +173,9 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 	return ew.err
 }
 
-func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+// mdEscape escapes text for Markdown (report.MarkdownText): series names
+// carry tag values such as URLs, which may hold "<", ">" or "|".
+func mdEscape(s string) string { return report.MarkdownText(s) }
 
 // jsonFloat encodes NaN and ±Inf as null.
 type jsonFloat float64

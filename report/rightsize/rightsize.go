@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loadline/loadline/report"
 	"github.com/loadline/loadline/report/parity"
 )
 
@@ -217,7 +218,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(&b, "| service | resource | samples | p50 | p90 | p99 | max | base p%s | request | limit | current | over-provisioned |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n", fmtG(r.Rule.RequestPercentile))
 	for _, s := range r.Services {
 		for _, x := range s.resources() {
-			fmt.Fprintf(&b, "| %s |", s.Service)
+			fmt.Fprintf(&b, "| %s |", report.MarkdownText(s.Service))
 			for _, c := range x.cells() {
 				fmt.Fprintf(&b, " %s |", c)
 			}

@@ -131,13 +131,9 @@ func (c Check) Label() string {
 	return c.Group + " › " + c.Name
 }
 
-// mdCell escapes a Markdown table cell.
-func mdCell(s string) string {
-	s = strings.ReplaceAll(s, "\\", "\\\\")
-	s = strings.ReplaceAll(s, "|", "\\|")
-	s = strings.ReplaceAll(s, "\n", " ")
-	return s
-}
+// mdCell escapes a Markdown table cell (report.MarkdownText): names such
+// as "<b>" or "a|b" render as written.
+func mdCell(s string) string { return report.MarkdownText(s) }
 
 func mark(ok bool) string {
 	if ok {
@@ -168,7 +164,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if len(r.Thresholds) > 0 {
 		p("\n### Thresholds\n\n| | Metric | Threshold | Value |\n|---|---|---|---|\n")
 		for _, t := range r.Thresholds {
-			p("| %s | `%s` | `%s` | %s |\n", mark(t.Passed), mdCell(t.Key), mdCell(t.Source), mdCell(t.Display()))
+			p("| %s | %s | %s | %s |\n", mark(t.Passed), report.MarkdownCode(t.Key), report.MarkdownCode(t.Source), mdCell(t.Display()))
 		}
 	}
 	if len(r.Checks) > 0 {
