@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 )
 
 // Config are the settings of an analysis. DefaultConfig spells out the
@@ -77,6 +79,10 @@ type Report struct {
 	// Derivations explain each headline number: its inputs and formula in
 	// plain words.
 	Derivations []Derivation `json:"derivations"`
+
+	// Notes are one-line remarks on the input that the numbers depend on,
+	// such as results files without capacity steps. Absent when none.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Inputs echo what the analysis was given.
@@ -227,7 +233,38 @@ func Analyze(steps []Step, points []Point, sources []string, cfg Config) (*Repor
 		}
 	}
 	r.Derivations = r.derive()
+	r.Notes = stepNotes(r.Steps)
 	return r, nil
+}
+
+// stepNotes says which results files had no capacity steps, so were
+// measured as one step each.
+func stepNotes(steps []Step) []string {
+	var whole []string
+	for _, st := range steps {
+		if st.WholeRun && !slices.Contains(whole, st.Source) {
+			whole = append(whole, st.Source)
+		}
+	}
+	switch len(whole) {
+	case 0:
+		return nil
+	case 1:
+		return []string{fmt.Sprintf("%s has no capacity steps, so the whole run is measured as one step; run with --capacity-steps N for a staircase", whole[0])}
+	}
+	return []string{fmt.Sprintf("%s have no capacity steps, so each whole run is measured as one step; run with --capacity-steps N for a staircase", strings.Join(whole, ", "))}
+}
+
+// offeredText is a step's offered load for people: "900/s", "4 VUs" for
+// a closed-model step, "—" when the step has none (a whole run of VUs).
+func offeredText(st Step) string {
+	switch {
+	case st.OfferedRPS > 0:
+		return num(st.OfferedRPS) + "/s"
+	case st.TargetVUs > 0:
+		return num(st.TargetVUs) + " VUs"
+	}
+	return "—"
 }
 
 // derive writes the plain-words explanation of each headline number.
@@ -239,7 +276,14 @@ func (r *Report) derive() []Derivation {
 	if r.Knee != nil {
 		if r.Knee.Found {
 			st := r.Steps[r.Knee.Step-1]
-			add("knee", fmt.Sprintf("step %d (%s/s offered)", r.Knee.Step, num(st.OfferedRPS)),
+			value := fmt.Sprintf("step %d (%s offered)", r.Knee.Step, offeredText(st))
+			if st.OfferedRPS <= 0 {
+				value = fmt.Sprintf("step %d (%s)", r.Knee.Step, offeredText(st))
+				if st.TargetVUs <= 0 {
+					value = fmt.Sprintf("step %d", r.Knee.Step)
+				}
+			}
+			add("knee", value,
 				"the first step past the knee, by the first signal that fired in the order: objectives broken, achieved rate below %s of offered, Kneedle on throughput vs offered load. %s.",
 				pct(r.Inputs.SaturationRatio), r.Knee.Note)
 		} else {

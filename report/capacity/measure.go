@@ -36,6 +36,9 @@ type Step struct {
 	OfferedRPS float64 `json:"offered_rps"`
 	// TargetVUs is the VU count of a closed-model step; 0 otherwise.
 	TargetVUs float64 `json:"target_vus,omitempty"`
+	// WholeRun is true for the one step of a results file without step
+	// marks: the whole run, measured as one step.
+	WholeRun bool `json:"whole_run,omitempty"`
 
 	Requests       int64   `json:"requests"`
 	ThroughputRPS  float64 `json:"throughput_rps"`   // http_reqs / window
@@ -99,7 +102,7 @@ func Measure(run *results.Run, source string) ([]Step, error) {
 		if len(run.Intervals) == 0 {
 			return nil, fmt.Errorf("capacity: %s: the run has no intervals", source)
 		}
-		st := Step{Index: 1, Name: "whole run", Source: source,
+		st := Step{Index: 1, Name: "whole run", Source: source, WholeRun: true,
 			Start: run.Intervals[0].Start, End: run.Intervals[len(run.Intervals)-1].End}
 		if run.Summary != nil {
 			for _, sc := range run.Summary.Scenarios {

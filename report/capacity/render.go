@@ -8,6 +8,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/loadline/loadline/report"
 	"github.com/loadline/loadline/report/svgchart"
 )
 
@@ -23,8 +24,23 @@ func (r *Report) WriteJSON(w io.Writer) error {
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString("# Capacity report\n\n")
+	sources := make([]string, len(r.Inputs.Sources))
+	for i, s := range r.Inputs.Sources {
+		sources[i] = mdCell(s)
+	}
+	slos := "none"
+	if len(r.Inputs.SLOs) > 0 {
+		var s []string
+		for _, o := range r.Inputs.SLOs {
+			s = append(s, report.MarkdownCode(o.Source))
+		}
+		slos = strings.Join(s, ", ")
+	}
 	fmt.Fprintf(&b, "Sources: %s. Objectives: %s. Instances during the run: %d (%s).\n\n",
-		strings.Join(r.Inputs.Sources, ", "), r.sloList(), r.Inputs.Instances, r.Inputs.InstancesSource)
+		strings.Join(sources, ", "), slos, r.Inputs.Instances, mdCell(r.Inputs.InstancesSource))
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "Note: %s.\n\n", mdCell(n))
+	}
 	b.WriteString("## Results\n\n| quantity | value | how it was computed |\n|---|---|---|\n")
 	for _, d := range r.Derivations {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCell(d.Name), mdCell(d.Value), mdCell(d.Formula))
@@ -34,14 +50,14 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		for _, s := range r.Knee.Signals {
 			step, off := "", ""
 			if s.Found {
-				step, off = fmt.Sprint(s.Step), num(s.OfferedRPS)
+				step, off = fmt.Sprint(s.Step), offeredNum(s.OfferedRPS)
 			}
 			fmt.Fprintf(&b, "| %s | %t | %s | %s | %s |\n", s.Name, s.Found, step, off, mdCell(s.Detail))
 		}
 	}
 	if len(r.Steps) > 0 {
 		b.WriteString("\n## Steps\n\n")
-		b.WriteString(r.stepHeader("|", "|---") + "\n")
+		b.WriteString(r.stepHeader(report.MarkdownCode) + "\n")
 		for i := range r.Steps {
 			b.WriteString(r.stepRow(i, "|") + "\n")
 		}
@@ -56,7 +72,18 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	return err
 }
 
-func mdCell(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
+// mdCell escapes text for Markdown (report.MarkdownText): file names and
+// objectives render as written.
+func mdCell(s string) string { return report.MarkdownText(s) }
+
+// offeredNum is an offered rate for a table cell: "—" when there is none
+// (closed-model steps, whole runs of VUs), not a misleading 0.
+func offeredNum(v float64) string {
+	if v <= 0 {
+		return "—"
+	}
+	return num(v)
+}
 
 func (r *Report) sloList() string {
 	if len(r.Inputs.SLOs) == 0 {
@@ -80,7 +107,11 @@ func (r *Report) stepColumns() []string {
 
 func (r *Report) stepCells(i int) []string {
 	st := r.Steps[i]
-	c := []string{fmt.Sprint(i + 1), num(st.OfferedRPS), num(st.ThroughputRPS), num(st.IterationsPerS), pct(st.AchievedRatio), pct(st.ErrorRate),
+	ratio := "—"
+	if st.OfferedRPS > 0 {
+		ratio = pct(st.AchievedRatio)
+	}
+	c := []string{fmt.Sprint(i + 1), offeredNum(st.OfferedRPS), num(st.ThroughputRPS), num(st.IterationsPerS), ratio, pct(st.ErrorRate),
 		num(st.LatencyMS.P50), num(st.LatencyMS.P95), num(st.LatencyMS.P99), num(st.ConcurrencyLaw), num(st.ConcurrencyVUs)}
 	for _, v := range st.SLOs {
 		s := "n/a"
@@ -101,13 +132,23 @@ func (r *Report) stepCells(i int) []string {
 	return append(c, pass)
 }
 
-func (r *Report) stepHeader(sep, rule string) string {
+// stepHeader is the Markdown step table's header row and rule; the
+// objectives' columns are written with slo (a code span).
+func (r *Report) stepHeader(slo func(string) string) string {
 	cols := r.stepColumns()
-	return sep + " " + strings.Join(cols, " "+sep+" ") + " " + sep + "\n" + strings.Repeat(rule, len(cols)) + sep
+	fixed := len(cols) - len(r.Inputs.SLOs) - 1
+	for i := fixed; i < len(cols)-1; i++ {
+		cols[i] = slo(cols[i])
+	}
+	return "| " + strings.Join(cols, " | ") + " |\n" + strings.Repeat("|---", len(cols)) + "|"
 }
 
 func (r *Report) stepRow(i int, sep string) string {
-	return sep + " " + strings.Join(r.stepCells(i), " "+sep+" ") + " " + sep
+	cells := r.stepCells(i)
+	for j := range cells {
+		cells[j] = mdCell(cells[j])
+	}
+	return sep + " " + strings.Join(cells, " "+sep+" ") + " " + sep
 }
 
 // WriteHTML writes r as one self-contained HTML page: the same numbers as
@@ -144,7 +185,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	return htmlTmpl.Execute(w, view)
 }
 
-var htmlTmpl = template.Must(template.New("capacity").Parse(`<!DOCTYPE html>
+var htmlTmpl = template.Must(template.New("capacity").Funcs(template.FuncMap{"offered": offeredNum}).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Capacity report</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:2em;max-width:72em;color:#222}
@@ -153,14 +194,15 @@ td.l,th.l{text-align:left}.fail{background:#fde8e8}svg{margin:1em 1em 0 0;border
 </style></head><body>
 <h1>Capacity report</h1>
 <p>Sources: {{range $i, $s := .R.Inputs.Sources}}{{if $i}}, {{end}}<code>{{$s}}</code>{{end}}. Objectives: {{.SLOs}}. Instances during the run: {{.R.Inputs.Instances}} ({{.R.Inputs.InstancesSource}}).</p>
-<h2>Results</h2>
+{{range .R.Notes}}<p class="note">Note: {{.}}.</p>
+{{end}}<h2>Results</h2>
 <table><tr><th class="l">quantity</th><th class="l">value</th><th class="l">how it was computed</th></tr>
 {{range .R.Derivations}}<tr><td class="l">{{.Name}}</td><td class="l" data-name="{{.Name}}">{{.Value}}</td><td class="l">{{.Formula}}</td></tr>
 {{end}}</table>
 {{range .Charts}}{{.}}{{end}}
 {{if .Signals}}<h2>Knee signals</h2>
 <table><tr><th class="l">signal</th><th>found</th><th>step</th><th>offered /s</th><th class="l">detail</th></tr>
-{{range .Signals}}<tr><td class="l">{{.Name}}</td><td>{{.Found}}</td><td>{{if .Found}}{{.Step}}{{end}}</td><td>{{if .Found}}{{.OfferedRPS}}{{end}}</td><td class="l">{{.Detail}}</td></tr>
+{{range .Signals}}<tr><td class="l">{{.Name}}</td><td>{{.Found}}</td><td>{{if .Found}}{{.Step}}{{end}}</td><td>{{if .Found}}{{offered .OfferedRPS}}{{end}}</td><td class="l">{{.Detail}}</td></tr>
 {{end}}</table>{{end}}
 {{if .Rows}}<h2>Steps</h2>
 <table><tr>{{range .Cols}}<th>{{.}}</th>{{end}}</tr>
