@@ -115,13 +115,31 @@ type Endpoint struct {
 	// ErrorRateDiff is production's error rate minus staging's, in
 	// percentage points ÷ 100.
 	ErrorRateDiff float64 `json:"error_rate_diff"`
-	// Within reports whether staging predicts production within the
-	// tolerance: every ratio's point estimate in [1−X, 1+X] and the error
-	// rates within ErrorTolerance of each other.
+	// Verdict is VerdictWithin when staging predicts production within
+	// the tolerance: every ratio's point estimate and its whole confidence
+	// interval in [1−X, 1+X], and the error rates within ErrorTolerance of
+	// each other; VerdictOutside when a point estimate or the error-rate
+	// difference is beyond them; VerdictInconclusive when every point
+	// estimate is within but a confidence interval reaches beyond 1 ± X,
+	// so the runs cannot tell.
+	Verdict Verdict `json:"verdict"`
+	// Within is Verdict == VerdictWithin.
 	Within bool `json:"within_tolerance"`
-	// Why lists the figures that broke the tolerance.
+	// Why lists the figures that broke the tolerance, or the intervals
+	// that made the verdict inconclusive.
 	Why []string `json:"why,omitempty"`
 }
+
+// Verdict is an endpoint's verdict: "within", "outside" or
+// "inconclusive".
+type Verdict string
+
+// The endpoint verdicts.
+const (
+	VerdictWithin       Verdict = "within"
+	VerdictOutside      Verdict = "outside"
+	VerdictInconclusive Verdict = "inconclusive"
+)
 
 // percentiles compared between environments.
 var percentiles = []float64{50, 95, 99}
@@ -286,16 +304,28 @@ func compareEndpoint(name string, sel Select, st, pr []*results.Run, stRep, prRe
 	e := Endpoint{Name: name, Staging: s.stats(stRep), Production: p.stats(prRep)}
 	e.Ratios = bootstrapRatios(s.durs, p.durs, o.Bootstrap, 1-o.Confidence, rng)
 	e.ErrorRateDiff = e.Production.ErrorRate - e.Staging.ErrorRate
-	e.Within = true
+	e.Verdict = VerdictWithin
 	for _, r := range e.Ratios {
 		if r.Point == 0 || math.Abs(r.Point-1) > o.Tolerance {
-			e.Within = false
+			e.Verdict = VerdictOutside
 			e.Why = append(e.Why, fmt.Sprintf("p(%s) ratio %.3f is outside 1 ± %s", fmtNum(r.Percentile), r.Point, fmtNum(o.Tolerance)))
 		}
 	}
 	if math.Abs(e.ErrorRateDiff) > o.ErrorTolerance {
-		e.Within = false
+		e.Verdict = VerdictOutside
 		e.Why = append(e.Why, fmt.Sprintf("error rates differ by %.2f percentage points (tolerance %s)", 100*e.ErrorRateDiff, fmtNum(100*o.ErrorTolerance)))
 	}
+	if e.Verdict == VerdictWithin {
+		// Every point estimate is within; the verdict stands only if
+		// every interval is too.
+		for _, r := range e.Ratios {
+			if 1-r.Low > o.Tolerance || r.High-1 > o.Tolerance {
+				e.Verdict = VerdictInconclusive
+				e.Why = append(e.Why, fmt.Sprintf("p(%s) ratio %.3f is within 1 ± %s but its %s%% confidence interval [%.3f, %.3f] reaches beyond it",
+					fmtNum(r.Percentile), r.Point, fmtNum(o.Tolerance), fmtNum(100*o.Confidence), r.Low, r.High))
+			}
+		}
+	}
+	e.Within = e.Verdict == VerdictWithin
 	return e
 }

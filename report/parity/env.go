@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
+	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -90,7 +94,7 @@ type Quantity float64
 func (q *Quantity) UnmarshalYAML(n *yaml.Node) error {
 	v, err := ParseQuantity(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		return fmt.Errorf("line %d: %s", n.Line, strings.TrimPrefix(err.Error(), "parity: "))
 	}
 	*q = Quantity(v)
 	return nil
@@ -128,32 +132,63 @@ func ParseQuantity(s string) (float64, error) {
 	return v * mul, nil
 }
 
-// LoadDescriptor reads and validates a descriptor file.
+// LoadDescriptor reads and validates a descriptor file. An error names
+// the file and, for a YAML error, the line; a file that does not exist
+// gives an error wrapping fs.ErrNotExist.
 func LoadDescriptor(path string) (*Descriptor, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("parity: %w", err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("parity: descriptor %s: %w", path, pe.Err)
+		}
+		return nil, fmt.Errorf("parity: descriptor %s: %w", path, err)
 	}
-	d, err := ParseDescriptor(b)
+	d, err := parseDescriptor(b)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("parity: descriptor %s: %w", path, err)
 	}
 	return d, nil
 }
 
 // ParseDescriptor decodes and validates a descriptor: names present and
-// unique, counts not negative, scales_with values known.
+// unique, counts not negative, scales_with values known. Errors are one
+// line, in the words of the YAML schema (docs/parity.md), never Go's.
 func ParseDescriptor(b []byte) (*Descriptor, error) {
+	d, err := parseDescriptor(b)
+	if err != nil {
+		return nil, fmt.Errorf("parity: descriptor: %w", err)
+	}
+	return d, nil
+}
+
+func parseDescriptor(b []byte) (*Descriptor, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	var d Descriptor
 	if err := dec.Decode(&d); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("the file is empty; describe the environment's services (see docs/parity.md)")
+		}
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
 			// One line for the user: yaml joins its errors with newlines.
-			return nil, fmt.Errorf("parity: descriptor: %s", strings.Join(te.Errors, "; "))
+			msgs := make([]string, len(te.Errors))
+			for i, e := range te.Errors {
+				msgs[i] = yamlMessage(e)
+			}
+			return nil, errors.New(strings.Join(msgs, "; "))
 		}
-		return nil, fmt.Errorf("parity: descriptor: %w", err)
+		msg := err.Error()
+		if syn, ok := strings.CutPrefix(msg, "yaml: "); ok {
+			// A syntax error: "yaml: line 1: did not find expected node
+			// content".
+			msg = "not valid YAML: " + syn
+			if line, rest, ok := strings.Cut(syn, ": "); ok && strings.HasPrefix(line, "line ") {
+				msg = line + ": not valid YAML: " + rest
+			}
+		}
+		return nil, errors.New(oneLine(msg))
 	}
 	var errs []error
 	seen := map[string]bool{}
@@ -161,20 +196,20 @@ func ParseDescriptor(b []byte) (*Descriptor, error) {
 		s := &d.Services[i]
 		switch {
 		case s.Name == "":
-			errs = append(errs, fmt.Errorf("parity: service #%d has no name", i+1))
+			errs = append(errs, fmt.Errorf("service #%d has no name: give each service a name", i+1))
 		case seen["s:"+s.Name]:
-			errs = append(errs, fmt.Errorf("parity: service %q is listed twice", s.Name))
+			errs = append(errs, fmt.Errorf("service %q is listed twice: list each service once", s.Name))
 		}
 		seen["s:"+s.Name] = true
 		if s.Replicas < 0 || s.Workers < 0 {
-			errs = append(errs, fmt.Errorf("parity: service %q: replicas and workers must not be negative", s.Name))
+			errs = append(errs, fmt.Errorf("service %q: replicas and workers must not be negative", s.Name))
 		}
 		if s.Replicas == 0 {
 			s.Replicas = 1
 		}
 		for _, dim := range s.ScalesWith {
 			if dim != "replicas" && dim != "workers" && dim != "cpu" {
-				errs = append(errs, fmt.Errorf("parity: service %q: scales_with %q is not one of replicas, workers, cpu", s.Name, dim))
+				errs = append(errs, fmt.Errorf("service %q: scales_with %q is not one of replicas, workers, cpu", s.Name, dim))
 			}
 		}
 	}
@@ -182,22 +217,138 @@ func ParseDescriptor(b []byte) (*Descriptor, error) {
 		ds := &d.DataStores[i]
 		switch {
 		case ds.Name == "":
-			errs = append(errs, fmt.Errorf("parity: data store #%d has no name", i+1))
+			errs = append(errs, fmt.Errorf("data store #%d has no name: give each data store a name", i+1))
 		case seen["d:"+ds.Name]:
-			errs = append(errs, fmt.Errorf("parity: data store %q is listed twice", ds.Name))
+			errs = append(errs, fmt.Errorf("data store %q is listed twice: list each data store once", ds.Name))
 		}
 		seen["d:"+ds.Name] = true
 		if ds.Replicas < 0 {
-			errs = append(errs, fmt.Errorf("parity: data store %q: replicas must not be negative", ds.Name))
+			errs = append(errs, fmt.Errorf("data store %q: replicas must not be negative", ds.Name))
 		}
 		if ds.Replicas == 0 {
 			ds.Replicas = 1
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	if len(errs) > 0 {
+		msgs := make([]string, len(errs))
+		for i, e := range errs {
+			msgs[i] = e.Error()
+		}
+		return nil, errors.New(strings.Join(msgs, "; "))
 	}
 	return &d, nil
+}
+
+// The messages of yaml.v3's TypeError that name Go types.
+var (
+	yamlUnknownField = regexp.MustCompile(`^line (\d+): field (.+) not found in type (\S+)$`)
+	yamlWrongKind    = regexp.MustCompile("^line (\\d+): cannot unmarshal !!(\\w+)(?: `(.*)`)? into (.+)$")
+)
+
+// yamlSections name, per Go type of the schema, what the user calls that
+// part of the descriptor.
+var yamlSections = map[string]struct {
+	noun string
+	typ  reflect.Type
+}{
+	"parity.Descriptor": {"the top level", reflect.TypeFor[Descriptor]()},
+	"parity.Service":    {"a service", reflect.TypeFor[Service]()},
+	"parity.DataStore":  {"a data store", reflect.TypeFor[DataStore]()},
+	"parity.Traffic":    {"traffic", reflect.TypeFor[Traffic]()},
+}
+
+// yamlKinds say what a value of a Go type of the schema is written as.
+var yamlKinds = map[string]string{
+	"int": "a whole number", "float64": "a number", "bool": "true or false", "string": "a string",
+	"[]string": "a list of strings", "map[string]string": "a mapping of names to strings",
+	"[]parity.Service": "a list of services", "[]parity.DataStore": "a list of data stores",
+	"parity.Service": "a mapping (name: ..., replicas: ...)", "parity.DataStore": "a mapping (name: ..., engine: ...)",
+	"parity.Traffic": "a mapping (cdn: ..., cache: ...)", "parity.Descriptor": "a mapping (name, services, data_stores, traffic)",
+	"parity.Quantity": "a quantity such as 500m, 2 or 512Mi",
+}
+
+// yamlMessage rewrites one of yaml's type errors in the schema's words:
+// "line 3: unknown key "replicaz" in a service (did you mean "replicas"?
+// the keys are: ...)" instead of "field replicaz not found in type
+// parity.Service".
+func yamlMessage(e string) string {
+	if m := yamlUnknownField.FindStringSubmatch(e); m != nil {
+		sec, ok := yamlSections[m[3]]
+		if !ok {
+			return fmt.Sprintf("line %s: unknown key %q; see docs/parity.md for the keys", m[1], m[2])
+		}
+		keys := yamlKeys(sec.typ)
+		hint := ""
+		if k := closest(m[2], keys); k != "" {
+			hint = fmt.Sprintf("did you mean %q? ", k)
+		}
+		return fmt.Sprintf("line %s: unknown key %q in %s (%sthe keys are %s)", m[1], m[2], sec.noun, hint, strings.Join(keys, ", "))
+	}
+	if m := yamlWrongKind.FindStringSubmatch(e); m != nil {
+		got := map[string]string{"str": "a string", "int": "a number", "float": "a number", "bool": "true or false",
+			"seq": "a list", "map": "a mapping", "null": "nothing", "timestamp": "a date"}[m[2]]
+		if m[3] != "" {
+			got = strconv.Quote(m[3])
+		}
+		if got == "" {
+			got = "this value"
+		}
+		want, ok := yamlKinds[m[4]]
+		if !ok {
+			want = "another kind of value (see docs/parity.md)"
+		}
+		return fmt.Sprintf("line %s: %s where the descriptor needs %s", m[1], got, want)
+	}
+	return oneLine(e)
+}
+
+// yamlKeys lists the YAML keys of a schema type, in declaration order.
+func yamlKeys(t reflect.Type) []string {
+	var keys []string
+	for i := range t.NumField() {
+		if k, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); k != "" && k != "-" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// closest returns the key of keys nearest to s by edit distance when it
+// is a likely typo (at most 2 edits, and fewer than half of s), else "".
+func closest(s string, keys []string) string {
+	best, bestD := "", 3
+	for _, k := range keys {
+		if d := editDistance(s, k); d < bestD && 2*d < len(s) {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := prev[j-1]
+			if a[i-1] != b[j-1] {
+				c++
+			}
+			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// oneLine joins the lines of s with "; ".
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ; ")), " ")
 }
 
 // Service returns the service named name, or nil.

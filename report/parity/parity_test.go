@@ -3,6 +3,7 @@ package parity
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -51,13 +52,27 @@ func TestParseDescriptor_Errors(t *testing.T) {
 		{"missing name", "services:\n  - replicas: 2\n", "has no name"},
 		{"duplicate", "services:\n  - name: a\n  - name: a\n", "listed twice"},
 		{"bad scaling dim", "services:\n  - name: a\n    scales_with: [disks]\n", "scales_with"},
-		{"bad quantity", "services:\n  - name: a\n    cpu: 2Q\n", "unknown suffix"},
+		{"bad quantity", "services:\n  - name: a\n    cpu: 2Q\n", `line 3: quantity "2Q" has an unknown suffix`},
+		// Errors are in the schema's words, on one line, never Go's.
+		{"unknown key in words", "services:\n  - name: a\n    replicaz: 2\n", `line 3: unknown key "replicaz" in a service (did you mean "replicas"? the keys are name, replicas, workers,`},
+		{"unknown top-level key", "servics: []\n", `line 1: unknown key "servics" in the top level (did you mean "services"?`},
+		{"unknown data store key", "data_stores:\n  - name: db\n    engin: pg\n", `unknown key "engin" in a data store (did you mean "engine"?`},
+		{"not a number", "services:\n  - name: a\n    replicas: two\n", `line 3: "two" where the descriptor needs a whole number`},
+		{"not a bool", "traffic: {cdn: maybe}\n", `line 1: "maybe" where the descriptor needs true or false`},
+		{"not a list", "services: {a: 1}\n", "line 1: a mapping where the descriptor needs a list of services"},
+		{"syntax", "services: [\n", "not valid YAML"},
+		{"empty", "", "the file is empty"},
+		{"two problems, one line", "services:\n  - replicas: 2\n  - name: b\n  - name: b\n", "service #1 has no name: give each service a name; service \"b\" is listed twice"},
 	}
+	goType := regexp.MustCompile(`Go (value|struct)|\bparity\.[A-Z]|!!`)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ParseDescriptor([]byte(tt.yaml))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error %v, want one containing %q", err, tt.want)
+			}
+			if msg := err.Error(); strings.Contains(msg, "\n") || goType.MatchString(msg) {
+				t.Fatalf("error %q: want one line without Go's type names", msg)
 			}
 		})
 	}

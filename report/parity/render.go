@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/loadline/loadline/report"
 	"github.com/loadline/loadline/report/capacity"
 	"github.com/loadline/loadline/report/svgchart"
 )
@@ -28,17 +29,17 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // report was computed with (RuleLines).
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Parity: %s vs %s\n\n", r.Staging, r.Production)
-	fmt.Fprintf(&b, "**Score %.0f/100.** %s.\n\n", r.Score, r.Verdict)
+	fmt.Fprintf(&b, "# Parity: %s vs %s\n\n", md(r.Staging), md(r.Production))
+	fmt.Fprintf(&b, "**Score %.0f/100.** %s.\n\n", r.Score, md(r.Verdict))
 	if len(r.Drivers) > 0 {
 		b.WriteString("What drives the score:\n\n")
 		for _, d := range r.Drivers {
-			fmt.Fprintf(&b, "- %s\n", d)
+			fmt.Fprintf(&b, "- %s\n", md(d))
 		}
 		b.WriteString("\n")
 	}
 	b.WriteString("## Rules used\n\n")
-	for _, l := range r.RuleLines() {
+	for _, l := range r.ruleLines(md) {
 		fmt.Fprintf(&b, "- %s\n", l)
 	}
 	b.WriteString("\n")
@@ -48,7 +49,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	} else {
 		b.WriteString("| risk | what | field | staging | production | rule | why |\n|---|---|---|---|---|---|---|\n")
 		for _, d := range r.Drifts {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", d.Risk, d.Subject, d.Field, d.Staging, d.Production, d.Rule, d.Reason)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", d.Risk, md(d.Subject), md(d.Field), md(d.Staging), md(d.Production), d.Rule, md(d.Reason))
 		}
 		b.WriteString("\n")
 	}
@@ -65,7 +66,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		b.WriteString("\n| | staging | production |\n|---|---|---|\n")
 		for _, row := range sideRows(p.Staging, p.Production) {
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", row[0], row[1], row[2])
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", md(row[0]), md(row[1]), md(row[2]))
 		}
 		b.WriteString("\n")
 	}
@@ -73,11 +74,11 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "## Runs compared\n\n%s\n\n", r.ratioWords())
 		fmt.Fprintf(&b, "| endpoint | p50 ms (stg → prod) | p95 ms | p99 ms | p50 ratio [%[1]s CI] | p95 ratio [%[1]s CI] | p99 ratio [%[1]s CI] | errors (stg → prod) | rps per instance (stg → prod) | verdict |\n|---|---|---|---|---|---|---|---|---|---|\n", r.confWord())
 		for _, e := range r.compared() {
-			fmt.Fprintf(&b, "| %s | %.2f → %.2f | %.2f → %.2f | %.2f → %.2f |", e.Name, e.Staging.P50Ms, e.Production.P50Ms, e.Staging.P95Ms, e.Production.P95Ms, e.Staging.P99Ms, e.Production.P99Ms)
+			fmt.Fprintf(&b, "| %s | %.2f → %.2f | %.2f → %.2f | %.2f → %.2f |", md(e.Name), e.Staging.P50Ms, e.Production.P50Ms, e.Staging.P95Ms, e.Production.P95Ms, e.Staging.P99Ms, e.Production.P99Ms)
 			for _, q := range e.Ratios {
 				fmt.Fprintf(&b, " %s |", ratioText(q))
 			}
-			fmt.Fprintf(&b, " %.2f%% → %.2f%% | %.1f → %.1f | %s |\n", 100*e.Staging.ErrorRate, 100*e.Production.ErrorRate, e.Staging.PerInstanceRPS, e.Production.PerInstanceRPS, withinWord(e.Within, r.Tolerance))
+			fmt.Fprintf(&b, " %.2f%% → %.2f%% | %.1f → %.1f | %s |\n", 100*e.Staging.ErrorRate, 100*e.Production.ErrorRate, e.Staging.PerInstanceRPS, e.Production.PerInstanceRPS, verdictWord(e.Verdict, r.Tolerance))
 		}
 		b.WriteString("\n")
 	}
@@ -88,20 +89,27 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 // RuleLines states, one sentence each, the rules and parameters the
 // report was computed with: the score, the tolerances, the SLO and the
 // bootstrap.
-func (r *Report) RuleLines() []string {
+func (r *Report) RuleLines() []string { return r.ruleLines(func(s string) string { return s }) }
+
+// md escapes user-provided text (names from the descriptors and the
+// runs) for Markdown.
+func md(s string) string { return report.MarkdownText(s) }
+
+// ruleLines is RuleLines with the service name written by esc.
+func (r *Report) ruleLines(esc func(string) string) []string {
 	ru := r.Rules
 	tol := fmtNum(100 * ru.Tolerance)
 	lines := []string{
 		fmt.Sprintf("Score: the lowest of the environment score (100 − %s per high, %s per medium and %s per low-risk drift), the endpoint score (100 × the share of endpoints within tolerance) and the prediction score (100 × max(0, 1 − |prediction error| ÷ (2 × %s%%))).",
 			fmtNum(ru.PenaltyHigh), fmtNum(ru.PenaltyMedium), fmtNum(ru.PenaltyLow), tol),
-		fmt.Sprintf("An endpoint is within tolerance when each of its p50, p95 and p99 ratios (production ÷ staging) lies in 1 ± %s and the error rates differ by at most %s percentage point(s); the capacity prediction is within tolerance when it is off by at most ±%s%%.",
-			fmtNum(ru.Tolerance), fmtNum(100*ru.ErrorTolerance), tol),
+		fmt.Sprintf("An endpoint is within tolerance when each of its p50, p95 and p99 ratios (production ÷ staging) lies in 1 ± %s, with its whole %s confidence interval, and the error rates differ by at most %s percentage point(s); outside when a ratio or the error-rate difference is beyond that; inconclusive when every ratio is within but an interval reaches beyond 1 ± %s. The capacity prediction is within tolerance when it is off by at most ±%s%%.",
+			fmtNum(ru.Tolerance), r.confWord(), fmtNum(100*ru.ErrorTolerance), fmtNum(ru.Tolerance), tol),
 		fmt.Sprintf("Sustainable throughput: the highest throughput of a capacity step (else a results-file interval) that met %s.", ru.SLO),
 		fmt.Sprintf("Confidence intervals: %s percentile bootstrap, %d rounds, resampling whole results-file intervals (a block bootstrap), seed %d.",
 			r.confWord(), ru.BootstrapRounds, ru.Seed),
 	}
 	if ru.Service != "" {
-		lines = append(lines, fmt.Sprintf("Per-instance figures and the prediction are for service %q.", ru.Service))
+		lines = append(lines, fmt.Sprintf("Per-instance figures and the prediction are for service %s.", esc(strconv.Quote(ru.Service))))
 	}
 	return lines
 }
@@ -109,7 +117,7 @@ func (r *Report) RuleLines() []string {
 func (r *Report) confWord() string { return fmtNum(100*r.Rules.Confidence) + "%" }
 
 func (r *Report) ratioWords() string {
-	return fmt.Sprintf("Latency ratios are production ÷ staging with %s percentile-bootstrap confidence intervals (%d rounds of resampled results-file intervals, seed %d). Within tolerance: every ratio in 1 ± %s and error rates within %s percentage point(s).",
+	return fmt.Sprintf("Latency ratios are production ÷ staging with %s percentile-bootstrap confidence intervals (%d rounds of resampled results-file intervals, seed %d). Within tolerance: every ratio and its interval in 1 ± %s and error rates within %s percentage point(s); inconclusive: every ratio within but an interval beyond.",
 		r.confWord(), r.Rules.BootstrapRounds, r.Rules.Seed, fmtNum(r.Rules.Tolerance), fmtNum(100*r.Rules.ErrorTolerance))
 }
 
@@ -123,6 +131,18 @@ func (r *Report) compared() []Endpoint {
 }
 
 func ratioText(q Ratio) string { return fmt.Sprintf("%.3f [%.3f, %.3f]", q.Point, q.Low, q.High) }
+
+// verdictWord is an endpoint's verdict in words: "within ±15%",
+// "outside ±15%" or "inconclusive (interval beyond ±15%)".
+func verdictWord(v Verdict, tol float64) string {
+	switch v {
+	case VerdictWithin:
+		return withinWord(true, tol)
+	case VerdictInconclusive:
+		return fmt.Sprintf("inconclusive (interval beyond ±%s%%)", fmtNum(100*tol))
+	}
+	return withinWord(false, tol)
+}
 
 func withinWord(ok bool, tol float64) string {
 	if ok {
@@ -140,12 +160,13 @@ var htmlTmpl = template.Must(template.New("parity").Funcs(template.FuncMap{
 	"ratio":    ratioText,
 	"num":      fmtNum,
 	"within":   withinWord,
+	"verdict":  verdictWord,
 	"sideRows": sideRows,
 	"pctl":     func(p float64) string { return "p" + fmtNum(p) },
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Parity: {{.R.Staging}} vs {{.R.Production}}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:76em;color:#222}table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
-.high{color:#b00}.medium{color:#a60}.low{color:#666}.out{background:#fde8e8}.sides{display:flex;flex-wrap:wrap;gap:1em}.sides>div{flex:1 1 34em}svg{border:1px solid #eee;max-width:100%;height:auto}th.side{font-size:1.1em}</style>
+.high{color:#b00}.medium{color:#a60}.low{color:#666}.out{background:#fde8e8}.inconclusive{background:#fdf6dc}.sides{display:flex;flex-wrap:wrap;gap:1em}.sides>div{flex:1 1 34em}svg{border:1px solid #eee;max-width:100%;height:auto}th.side{font-size:1.1em}</style>
 </head><body>
 <h1>Parity: {{.R.Staging}} vs {{.R.Production}}</h1>
 <p><strong>Score <span data-name="score">{{f0 .R.Score}}</span>/100.</strong> {{.R.Verdict}}.</p>
@@ -164,7 +185,7 @@ var htmlTmpl = template.Must(template.New("parity").Funcs(template.FuncMap{
 <p>{{.RatioWords}}</p>
 <div class="sides"><div>{{.RatioChart}}</div></div>
 <table><tr><th>endpoint</th><th>p50 ms (stg → prod)</th><th>p95 ms</th><th>p99 ms</th>{{range (index .Compared 0).Ratios}}<th>{{pctl .Percentile}} ratio [{{$.Conf}} CI]</th>{{end}}<th>error rate (stg → prod)</th><th>error rate diff</th><th>rps per instance (stg → prod)</th><th>verdict</th></tr>
-{{range .Compared}}<tr{{if not .Within}} class="out"{{end}}><td>{{.Name}}</td><td>{{f2 .Staging.P50Ms}} → {{f2 .Production.P50Ms}}</td><td>{{f2 .Staging.P95Ms}} → {{f2 .Production.P95Ms}}</td><td>{{f2 .Staging.P99Ms}} → {{f2 .Production.P99Ms}}</td>{{$e := .}}{{range .Ratios}}<td data-name="ratio {{$e.Name}} {{pctl .Percentile}}">{{ratio .}}</td>{{end}}<td>{{pp .Staging.ErrorRate}} → {{pp .Production.ErrorRate}}</td><td>{{pct .ErrorRateDiff}}</td><td>{{f1 .Staging.PerInstanceRPS}} → {{f1 .Production.PerInstanceRPS}}</td><td>{{within .Within $.R.Tolerance}}</td></tr>
+{{range .Compared}}<tr{{if eq .Verdict "outside"}} class="out"{{else if eq .Verdict "inconclusive"}} class="inconclusive"{{end}}><td>{{.Name}}</td><td>{{f2 .Staging.P50Ms}} → {{f2 .Production.P50Ms}}</td><td>{{f2 .Staging.P95Ms}} → {{f2 .Production.P95Ms}}</td><td>{{f2 .Staging.P99Ms}} → {{f2 .Production.P99Ms}}</td>{{$e := .}}{{range .Ratios}}<td data-name="ratio {{$e.Name}} {{pctl .Percentile}}">{{ratio .}}</td>{{end}}<td>{{pp .Staging.ErrorRate}} → {{pp .Production.ErrorRate}}</td><td>{{pct .ErrorRateDiff}}</td><td>{{f1 .Staging.PerInstanceRPS}} → {{f1 .Production.PerInstanceRPS}}</td><td data-name="verdict {{.Name}}">{{verdict .Verdict $.R.Tolerance}}</td></tr>
 {{end}}</table>{{end}}
 <h2>Environment drift (score <span data-name="env_score">{{f0 .R.EnvScore}}</span>/100)</h2>
 {{if .R.Drifts}}<table><tr><th>risk</th><th>what</th><th>field</th><th>{{.R.Staging}}</th><th>{{.R.Production}}</th><th>rule</th><th>why</th></tr>

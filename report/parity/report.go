@@ -134,8 +134,8 @@ type Report struct {
 	// both environments). Overall covers every request.
 	Endpoints []Endpoint `json:"endpoints,omitempty"`
 	Overall   *Endpoint  `json:"overall,omitempty"`
-	// RunScore is 100 × the share of endpoints within tolerance (absent
-	// without runs).
+	// RunScore is 100 × the share of endpoints within tolerance (verdict
+	// VerdictWithin; absent without runs).
 	RunScore *float64 `json:"run_score,omitempty"`
 	// Prediction is absent without staging runs.
 	Prediction *Prediction `json:"prediction,omitempty"`
@@ -340,8 +340,11 @@ func (r *Report) score(o Options) {
 		r.Score = math.Min(r.Score, *r.RunScore)
 		per := 100.0 / float64(max(len(r.Endpoints), 1))
 		for _, e := range r.Endpoints {
-			if !e.Within {
+			switch e.Verdict {
+			case VerdictOutside:
 				ds = append(ds, driver{per, fmt.Sprintf("endpoint %s: %s", e.Name, joinWhy(e.Why))})
+			case VerdictInconclusive:
+				ds = append(ds, driver{per, fmt.Sprintf("endpoint %s is inconclusive: %s", e.Name, joinWhy(e.Why))})
 			}
 		}
 	}
@@ -371,6 +374,9 @@ func (r *Report) score(o Options) {
 		r.Verdict = fmt.Sprintf("staging predicts production within ±%s%%: capacity off by %+.1f%% and every endpoint's latency within tolerance", fmtNum(100*r.Tolerance), 100*p.ErrorFraction)
 	case p != nil && p.Measured && predOK:
 		r.Verdict = fmt.Sprintf("staging predicts production's capacity within ±%s%% (off by %+.1f%%) once scaled by %s, but not every endpoint's latency", fmtNum(100*r.Tolerance), 100*p.ErrorFraction, dimsProduct(dimNames(p.Dims)))
+		if n := r.inconclusive(); n > 0 {
+			r.Verdict += fmt.Sprintf(" (%d endpoint(s) inconclusive: confidence interval wider than the tolerance)", n)
+		}
 	case p != nil && p.Measured:
 		r.Verdict = fmt.Sprintf("staging does not predict production within ±%s%%: capacity off by %+.1f%%", fmtNum(100*r.Tolerance), 100*p.ErrorFraction)
 	case p != nil:
@@ -378,6 +384,17 @@ func (r *Report) score(o Options) {
 	default:
 		r.Verdict = fmt.Sprintf("no runs: the environments differ in %d ways (score %.0f/100)", len(r.Drifts), r.EnvScore)
 	}
+}
+
+// inconclusive counts the endpoints whose verdict is inconclusive.
+func (r *Report) inconclusive() int {
+	n := 0
+	for _, e := range r.Endpoints {
+		if e.Verdict == VerdictInconclusive {
+			n++
+		}
+	}
+	return n
 }
 
 func dimNames(ds []ScaleDim) []string {
