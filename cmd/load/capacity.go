@@ -56,8 +56,9 @@ func (c *cli) capacityCmd() *cobra.Command {
 A results file without step marks counts as one step (e.g. one
 constant-arrival-rate run per level). With --csv, concurrency,throughput
 pairs measured elsewhere are fitted to the USL alone. Formulas and the JSON
-schema: docs/capacity.md. Exit codes: 0 done, 1 unreadable input or output,
-2 bad command line.`,
+schema: docs/capacity.md. Results files of different scripts or labels
+are analysed together, with a warning on stderr. Exit codes: 0 done,
+1 unreadable input or output, 2 bad command line or missing input file.`,
 		Example: `  load capacity run.jsonl --slo 'p(95)<300ms' --slo 'errors<1%'
   load capacity run.jsonl --slo 'p(95)<50ms' --forecast-peak 5000 --headroom 30% --html capacity.html --json capacity.json
   load capacity --csv points.csv`,
@@ -88,10 +89,12 @@ func (c *cli) capacity(o *capacityOpts, changed func(string) bool, paths []strin
 	if o.csvIn == "" && len(paths) == 0 {
 		return errorf(exitUsage, "capacity: give results files written by 'load run --out FILE', or --csv points.csv")
 	}
+	inputs := []inputFile{{"--csv file", o.csvIn, csvHint}}
 	for _, p := range paths {
-		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
-			return errorf(exitGenericError, "capacity: results file %s not found (write one with 'load run --out FILE')", p)
-		}
+		inputs = append(inputs, inputFile{"results file", p, resultsHint})
+	}
+	if err := checkInputs("capacity", inputs...); err != nil {
+		return err
 	}
 	if len(o.slos) == 0 && o.csvIn == "" {
 		return errorf(exitUsage, "capacity: give at least one --slo, e.g. --slo 'p(95)<300ms' --slo 'errors<1%%' (without one, every step would count as sustainable)")
@@ -136,7 +139,11 @@ func (c *cli) capacity(o *capacityOpts, changed func(string) bool, paths []strin
 	case o.csvIn != "":
 		f, err := os.Open(o.csvIn)
 		if err != nil {
-			return errorf(exitGenericError, "capacity: --csv %s: %v", o.csvIn, errors.Unwrap(err))
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return inputError("capacity", "--csv file", o.csvIn, err, csvHint)
 		}
 		points, err = capacity.ReadPoints(f, o.csvIn)
 		f.Close()
@@ -151,13 +158,16 @@ func (c *cli) capacity(o *capacityOpts, changed func(string) bool, paths []strin
 		return errorf(exitUsage, "capacity: give results files written by 'load run --out FILE', or --csv points.csv")
 	default:
 		label := ""
-		for _, p := range paths {
+		var first results.Header
+		for i, p := range paths {
 			run, err := results.Read(p)
 			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) {
-					return errorf(exitGenericError, "capacity: results file %s not found (write one with 'load run --out FILE')", p)
-				}
-				return withCode(exitGenericError, err)
+				return inputError("capacity", "results file", p, err, resultsHint)
+			}
+			if i == 0 {
+				first = run.Header
+			} else {
+				c.warnMismatch(paths[0], first, p, run.Header, "their steps are analysed as one system's")
 			}
 			for _, w := range run.Warnings {
 				fmt.Fprintf(c.stderr, "load: capacity: %s: %s\n", p, w)
@@ -215,6 +225,9 @@ func (c *cli) capacity(o *capacityOpts, changed func(string) bool, paths []strin
 	}
 	return nil
 }
+
+// csvHint is what to give instead of a missing --csv file.
+const csvHint = "give concurrency,throughput pairs, one per line"
 
 // parseShare reads "30%" or "0.3" as a fraction in [0, 1].
 func parseShare(flag, s string) (float64, error) {

@@ -49,8 +49,11 @@ worker, merged interval by interval (histograms and counts add).
   level of the current run (500ms, 1%). Without --fail-on, any row judged a
   regression fails the gate.
 
-Exit codes: 0 no regression, 99 regression, 2 bad command line or rule,
-1 unreadable results file.`,
+Files of different scripts or labels are compared all the same, with a
+warning on stderr.
+
+Exit codes: 0 no regression, 99 regression, 2 bad command line, rule or
+missing results file, 1 unreadable results file.`,
 		Example: `  load compare baseline.jsonl.gz current.jsonl.gz
   load compare base.jsonl cur.jsonl --fail-on 'http_req_duration{name:checkout} p(95) > +10%'
   load compare --baseline w1.jsonl --baseline w2.jsonl --current c1.jsonl --current c2.jsonl \
@@ -103,13 +106,37 @@ func (c *cli) compare(f *compareFlags, args []string) error {
 		}
 		opts.Rules = append(opts.Rules, r)
 	}
-	baseRun, err := c.readRuns("baseline", base, f.workers)
+	var inputs []inputFile
+	for _, p := range base {
+		inputs = append(inputs, inputFile{"baseline results file", p, resultsHint})
+	}
+	for _, p := range cur {
+		inputs = append(inputs, inputFile{"current results file", p, resultsHint})
+	}
+	if err := checkInputs("compare", inputs...); err != nil {
+		return err
+	}
+	baseRun, baseHeads, err := c.readRuns("baseline", base, f.workers)
 	if err != nil {
 		return err
 	}
-	curRun, err := c.readRuns("current", cur, f.workers)
+	curRun, curHeads, err := c.readRuns("current", cur, f.workers)
 	if err != nil {
 		return err
+	}
+	// Files of different scripts or labels are compared all the same, with
+	// a warning: it may be on purpose (a changed script, env=staging vs
+	// env=prod), but a comparison of two tests measures the tests.
+	pooled := "their intervals are pooled as one side"
+	if f.workers {
+		pooled = "they are merged as one run"
+	}
+	for i := 1; i < len(base); i++ {
+		c.warnMismatch(base[0], baseHeads[0], base[i], baseHeads[i], pooled)
+	}
+	c.warnMismatch(base[0], baseHeads[0], cur[0], curHeads[0], "they are compared as runs of one test, so a change may come from the test rather than the system")
+	for i := 1; i < len(cur); i++ {
+		c.warnMismatch(cur[0], curHeads[0], cur[i], curHeads[i], pooled)
 	}
 	res, err := compare.Compare(baseRun, curRun, opts)
 	switch {
@@ -144,24 +171,26 @@ func (c *cli) compare(f *compareFlags, args []string) error {
 
 // readRuns reads the results files of one side and combines them: merged
 // as one run's workers (results.Merge), or pooled as repeated runs
-// (compare.Concat).
-func (c *cli) readRuns(side string, paths []string, workers bool) (*results.Run, error) {
+// (compare.Concat). It also returns each file's header.
+func (c *cli) readRuns(side string, paths []string, workers bool) (*results.Run, []results.Header, error) {
 	runs := make([]*results.Run, 0, len(paths))
+	heads := make([]results.Header, 0, len(paths))
 	for _, p := range paths {
 		r, err := results.Read(p)
 		if err != nil {
-			return nil, errorf(exitGenericError, "compare: reading the %s %s: %v (give a results file written by 'load run --out FILE')", side, p, err)
+			return nil, nil, inputError("compare", side+" results file", p, err, resultsHint)
 		}
 		for _, w := range r.Warnings {
 			fmt.Fprintf(c.stderr, "load: %s %s: %s\n", side, p, w)
 		}
 		if len(r.Intervals) == 0 {
-			return nil, errorf(exitGenericError, "compare: the %s %s has no intervals (was the run stopped before its first interval ended?)", side, p)
+			return nil, nil, errorf(exitGenericError, "compare: the %s %s has no intervals (was the run stopped before its first interval ended?)", side, p)
 		}
 		runs = append(runs, r)
+		heads = append(heads, r.Header)
 	}
 	if len(runs) == 1 {
-		return runs[0], nil
+		return runs[0], heads, nil
 	}
 	combine := compare.Concat
 	if workers {
@@ -169,7 +198,7 @@ func (c *cli) readRuns(side string, paths []string, workers bool) (*results.Run,
 	}
 	m, err := combine(runs...)
 	if err != nil {
-		return nil, errorf(exitGenericError, "compare: merging the %s files: %v", side, err)
+		return nil, nil, errorf(exitGenericError, "compare: merging the %s files: %s", side, plainError(err))
 	}
-	return m, nil
+	return m, heads, nil
 }

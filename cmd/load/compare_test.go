@@ -200,6 +200,12 @@ func TestCompare_UsageAndInputErrors(t *testing.T) {
 	if err := os.WriteFile(notResults, []byte("not json\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A header whose interval is a string: a JSON type error, which must
+	// read in words, not in Go's type names.
+	badHeader := filepath.Join(dir, "h.jsonl")
+	if err := os.WriteFile(badHeader, []byte(`{"type":"header","format":1,"interval_ns":"1s"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -209,14 +215,16 @@ func TestCompare_UsageAndInputErrors(t *testing.T) {
 		{"one file", []string{"compare", notResults}, 2, "give BASELINE CURRENT"},
 		{"both forms", []string{"compare", "--baseline", notResults, "--current", notResults, notResults}, 2, "not both forms"},
 		{"bad rule", []string{"compare", notResults, notResults, "--fail-on", "p95 > 10"}, 2, "invalid --fail-on rule"},
-		{"missing file", []string{"compare", filepath.Join(dir, "nope.jsonl"), notResults}, 1, "reading the baseline"},
-		{"not a results file", []string{"compare", notResults, notResults}, 1, "reading the baseline"},
+		{"missing file", []string{"compare", filepath.Join(dir, "nope.jsonl"), notResults}, 2, "baseline results file " + filepath.Join(dir, "nope.jsonl") + " not found"},
+		{"missing current", []string{"compare", "--baseline", notResults, "--current", filepath.Join(dir, "nope.jsonl")}, 2, "current results file " + filepath.Join(dir, "nope.jsonl") + " not found"},
+		{"not a results file", []string{"compare", notResults, notResults}, 1, "reading baseline results file"},
+		{"wrong JSON type", []string{"compare", badHeader, badHeader}, 1, "field interval_ns holds a JSON string where a number belongs"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runLoad(t, 30*time.Second, tc.args...)
 			r.wantCode(t, tc.code)
-			if !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
-				t.Errorf("stderr should be one line with %q:\n%s", tc.want, r.stderr)
+			if !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 || goTypeName.MatchString(r.stderr) {
+				t.Errorf("stderr should be one line with %q and no Go type name:\n%s", tc.want, r.stderr)
 			}
 		})
 	}

@@ -23,11 +23,12 @@ docs/parity.md) and rank each drift by its risk to performance. With runs
 against both environments, compare them per endpoint and overall: the
 production ÷ staging ratio of p50/p95/p99 latency with bootstrap confidence
 intervals, the error-rate difference and the throughput per instance, with a
-verdict per endpoint (within --tolerance or not). With staging runs, predict
-production's sustainable throughput: staging's, scaled by the service's
-capacity units (replicas × workers, or its scales_with), and with production
-runs, say how far off the prediction was. Exit codes: 0 done, 1 I/O or
-descriptor error, 2 bad command line.`,
+verdict per endpoint: within --tolerance, outside it, or inconclusive when
+every ratio is within but a confidence interval reaches beyond it. With
+staging runs, predict production's sustainable throughput: staging's,
+scaled by the service's capacity units (replicas × workers, or its
+scales_with), and with production runs, say how far off the prediction was. Exit codes: 0 done, 1 I/O or
+descriptor error, 2 bad command line or missing input file.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if stagingPath == "" || productionPath == "" {
@@ -41,19 +42,31 @@ descriptor error, 2 bad command line.`,
 				return withCode(exitUsage, err)
 			}
 			o.SLO, o.Service = slo, service
-			st, err := parity.LoadDescriptor(stagingPath)
-			if err != nil {
-				return withCode(exitGenericError, err)
+			// Every missing input is reported before any file is read, as
+			// exit 2.
+			inputs := []inputFile{{"--staging descriptor", stagingPath, descriptorHint}, {"--production descriptor", productionPath, descriptorHint}}
+			for _, p := range stagingRuns {
+				inputs = append(inputs, inputFile{"--staging-run results file", p, resultsHint})
 			}
-			pr, err := parity.LoadDescriptor(productionPath)
-			if err != nil {
-				return withCode(exitGenericError, err)
+			for _, p := range productionRuns {
+				inputs = append(inputs, inputFile{"--production-run results file", p, resultsHint})
 			}
-			sr, err := readRuns(stagingRuns)
+			if err := checkInputs("parity", inputs...); err != nil {
+				return err
+			}
+			st, err := loadDescriptor("parity", "--staging", stagingPath)
 			if err != nil {
 				return err
 			}
-			prr, err := readRuns(productionRuns)
+			pr, err := loadDescriptor("parity", "--production", productionPath)
+			if err != nil {
+				return err
+			}
+			sr, err := readRuns("parity", "--staging-run results file", stagingRuns)
+			if err != nil {
+				return err
+			}
+			prr, err := readRuns("parity", "--production-run results file", productionRuns)
 			if err != nil {
 				return err
 			}

@@ -139,6 +139,14 @@ func TestParity_BadInputs(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("services:\n  - name: api\n    replicaz: 2\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	wrongKind := filepath.Join(dir, "kind.yaml")
+	if err := os.WriteFile(wrongKind, []byte("services:\n  - name: api\n    replicas: two\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	notResults := filepath.Join(dir, "x.jsonl")
+	if err := os.WriteFile(notResults, []byte("not json\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	good := filepath.Join("..", "..", "examples", "capacity", "staging.yaml")
 	tests := []struct {
 		name string
@@ -147,16 +155,24 @@ func TestParity_BadInputs(t *testing.T) {
 		want string
 	}{
 		{"no production", []string{"parity", "--staging", good}, exitUsage, "both --staging and --production"},
-		{"unknown key", []string{"parity", "--staging", good, "--production", bad}, exitGenericError, "replicaz"},
-		{"missing run", []string{"parity", "--staging", good, "--production", good, "--staging-run", filepath.Join(dir, "nope.jsonl")}, exitGenericError, "nope.jsonl"},
+		{"unknown key", []string{"parity", "--staging", good, "--production", bad}, exitGenericError,
+			`--production descriptor ` + bad + `: line 3: unknown key "replicaz" in a service (did you mean "replicas"?`},
+		{"wrong kind of value", []string{"parity", "--staging", wrongKind, "--production", good}, exitGenericError,
+			`--staging descriptor ` + wrongKind + `: line 3: "two" where the descriptor needs a whole number`},
+		{"missing run", []string{"parity", "--staging", good, "--production", good, "--staging-run", filepath.Join(dir, "nope.jsonl")}, exitUsage,
+			"--staging-run results file " + filepath.Join(dir, "nope.jsonl") + " not found"},
+		{"missing production run", []string{"parity", "--staging", good, "--production", good, "--staging-run", notResults, "--production-run", filepath.Join(dir, "nope.jsonl")}, exitUsage,
+			"--production-run results file " + filepath.Join(dir, "nope.jsonl") + " not found"},
+		{"missing descriptor", []string{"parity", "--staging", good, "--production", filepath.Join(dir, "nope.yaml")}, exitUsage,
+			"--production descriptor " + filepath.Join(dir, "nope.yaml") + " not found"},
 		{"bad slo", []string{"parity", "--staging", good, "--production", good, "--slo", "p95<1"}, exitUsage, "slo"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runLoad(t, 20*time.Second, tt.args...)
 			r.wantCode(t, tt.code)
-			if !strings.Contains(r.stderr, tt.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
-				t.Fatalf("stderr %q, want one line containing %q", r.stderr, tt.want)
+			if !strings.Contains(r.stderr, tt.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || goTypeName.MatchString(r.stderr) {
+				t.Fatalf("stderr %q, want one line containing %q and no Go type name", r.stderr, tt.want)
 			}
 		})
 	}

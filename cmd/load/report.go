@@ -61,7 +61,7 @@ func (c *cli) report(f *reportFlags, paths []string) error {
 		if errors.Is(err, fs.ErrNotExist) {
 			return errorf(exitUsage, "report: results file %s not found (give files written by 'load run --out')", p)
 		}
-		return errorf(exitGenericError, "report: reading %s: %v", p, err)
+		return errorf(exitGenericError, "report: reading %s: %s", p, plainError(err))
 	}
 	var rep *runreport.Report
 	if len(paths) == 1 {
@@ -97,10 +97,7 @@ func (c *cli) report(f *reportFlags, paths []string) error {
 			runs = append(runs, r)
 		}
 		for i, r := range runs[1:] {
-			if h0, h := runs[0].Header, r.Header; h.ScriptSHA256 != h0.ScriptSHA256 {
-				fmt.Fprintf(c.stderr, "load: warning: %s and %s come from different scripts (SHA-256 %.12s… and %.12s…); their samples are merged as one test\n",
-					paths[0], paths[i+1], h0.ScriptSHA256, h.ScriptSHA256)
-			}
+			c.warnMismatch(paths[0], runs[0].Header, paths[i+1], r.Header, "their samples are merged as one test")
 		}
 		run, err := results.Merge(runs...)
 		if err != nil {

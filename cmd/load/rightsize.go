@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -42,7 +45,7 @@ current. Usage comes from a CSV (timestamp,service,cpu_cores,memory_bytes)
 or from a Prometheus range query over the runs' time window; the service is
 the series' "service" label, else its "job" label (--service-label).
 See docs/rightsize.md. Exit codes: 0 done, 1 I/O or Prometheus error,
-2 bad command line.`,
+2 bad command line or missing input file.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if (usage == "") == (promURL == "") {
@@ -61,7 +64,16 @@ See docs/rightsize.md. Exit codes: 0 done, 1 I/O or Prometheus error,
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
-			runs, err := readRuns(from)
+			// Every missing input is reported before any file is read, as
+			// exit 2.
+			inputs := []inputFile{{"--usage file", usage, "give a CSV of timestamp,service,cpu_cores,memory_bytes"}, {"--env descriptor", env, descriptorHint}}
+			for _, p := range from {
+				inputs = append(inputs, inputFile{"--from results file", p, resultsHint})
+			}
+			if err := checkInputs("rightsize", inputs...); err != nil {
+				return err
+			}
+			runs, err := readRuns("rightsize", "--from results file", from)
 			if err != nil {
 				return err
 			}
@@ -71,8 +83,8 @@ See docs/rightsize.md. Exit codes: 0 done, 1 I/O or Prometheus error,
 			}
 			var desc *parity.Descriptor
 			if env != "" {
-				if desc, err = parity.LoadDescriptor(env); err != nil {
-					return withCode(exitGenericError, err)
+				if desc, err = loadDescriptor("rightsize", "--env", env); err != nil {
+					return err
 				}
 			}
 			rep := &rightsize.Report{Windows: ws, WindowRule: wrule, Rule: rule}
@@ -132,18 +144,35 @@ See docs/rightsize.md. Exit codes: 0 done, 1 I/O or Prometheus error,
 	return cmd
 }
 
-// readRuns reads results files; a file that cannot be read is exit code 1
-// with its name.
-func readRuns(paths []string) ([]*results.Run, error) {
+// readRuns reads results files for cmd, each named as what ("--from
+// results file"): a missing file is exit code 2, one that cannot be read
+// exit code 1, with its name (inputError).
+func readRuns(cmd, what string, paths []string) ([]*results.Run, error) {
 	runs := make([]*results.Run, 0, len(paths))
 	for _, p := range paths {
 		r, err := results.Read(p)
 		if err != nil {
-			return nil, errorf(exitGenericError, "reading results %s: %v (write one with 'load run --out FILE')", p, err)
+			return nil, inputError(cmd, what, p, err, resultsHint)
 		}
 		runs = append(runs, r)
 	}
 	return runs, nil
+}
+
+// descriptorHint is what to give instead of a missing descriptor.
+const descriptorHint = "give an environment descriptor (YAML, see docs/parity.md)"
+
+// loadDescriptor reads the environment descriptor of flag (inputError for
+// a missing file; the descriptor's own errors name the file and line).
+func loadDescriptor(cmd, flag, path string) (*parity.Descriptor, error) {
+	d, err := parity.LoadDescriptor(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, inputError(cmd, flag+" descriptor", path, err, descriptorHint)
+	case err != nil:
+		return nil, errorf(exitGenericError, "%s: %s descriptor %s", cmd, flag, strings.TrimPrefix(err.Error(), "parity: descriptor "))
+	}
+	return d, nil
 }
 
 // writeReports prints the terminal rendering to stdout and writes each

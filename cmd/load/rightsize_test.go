@@ -347,14 +347,16 @@ func TestRightsize_BadInputs(t *testing.T) {
 		{"both sources", []string{"rightsize", "--usage", "u.csv", "--prometheus", "http://127.0.0.1:1", "--from", "x"}, exitUsage, "exactly one of --usage"},
 		{"no queries", []string{"rightsize", "--prometheus", "http://127.0.0.1:1", "--from", "x"}, exitUsage, "--query-cpu"},
 		{"no run", []string{"rightsize", "--usage", "u.csv"}, exitUsage, "--from RESULTS is required"},
-		{"missing run", []string{"rightsize", "--usage", "u.csv", "--from", "/nonexistent/r.jsonl"}, exitGenericError, "r.jsonl"},
+		{"missing run", []string{"rightsize", "--usage", os.Args[0], "--from", "/nonexistent/r.jsonl"}, exitUsage, "--from results file /nonexistent/r.jsonl not found"},
+		{"missing usage", []string{"rightsize", "--usage", "/nonexistent/u.csv", "--from", "/nonexistent/r.jsonl"}, exitUsage, "--usage file /nonexistent/u.csv not found"},
+		{"missing env", []string{"rightsize", "--usage", os.Args[0], "--env", "/nonexistent/e.yaml", "--from", "/nonexistent/r.jsonl"}, exitUsage, "--env descriptor /nonexistent/e.yaml not found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runLoad(t, 20*time.Second, tt.args...)
 			r.wantCode(t, tt.code)
-			if !strings.Contains(r.stderr, tt.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
-				t.Fatalf("stderr %q, want one line containing %q", r.stderr, tt.want)
+			if !strings.Contains(r.stderr, tt.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || goTypeName.MatchString(r.stderr) {
+				t.Fatalf("stderr %q, want one line containing %q and no Go type name", r.stderr, tt.want)
 			}
 		})
 	}

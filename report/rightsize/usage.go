@@ -167,7 +167,11 @@ func (p *Prometheus) QueryRange(ctx context.Context, query string, start, end ti
 	}
 	resp, err := cl.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("rightsize: prometheus: %w", err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL, with the query, would make the line unreadable
+		}
+		return nil, fmt.Errorf("rightsize: prometheus %s: no answer (%v); check --prometheus and that the server is up", p.URL, err)
 	}
 	defer resp.Body.Close()
 	var body struct {
@@ -182,11 +186,14 @@ func (p *Prometheus) QueryRange(ctx context.Context, query string, start, end ti
 			} `json:"result"`
 		} `json:"data"`
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 256<<20)).Decode(&body); err != nil {
-		return nil, fmt.Errorf("rightsize: prometheus %s: HTTP %d, not an API response: %w", p.URL, resp.StatusCode, err)
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 256<<20)).Decode(&body); err != nil || body.Status == "" {
+		// Not the Prometheus HTTP API (an HTML or text page, a proxy's
+		// error): its body says nothing the user can act on.
+		return nil, fmt.Errorf("rightsize: prometheus %s: %s answered %s, not a Prometheus API response; give --prometheus the server's base URL (e.g. http://127.0.0.1:9090)",
+			p.URL, u.Path, resp.Status)
 	}
 	if body.Status != "success" {
-		return nil, fmt.Errorf("rightsize: prometheus query %q: %s: %s", query, body.ErrorType, body.Error)
+		return nil, fmt.Errorf("rightsize: prometheus query %q: %s: %s (HTTP %d); check the query", query, body.ErrorType, oneLine(body.Error), resp.StatusCode)
 	}
 	if body.Data.ResultType != "matrix" {
 		return nil, fmt.Errorf("rightsize: prometheus query %q: result type %q, want matrix", query, body.Data.ResultType)
@@ -211,6 +218,9 @@ func (p *Prometheus) QueryRange(ctx context.Context, query string, start, end ti
 	}
 	return out, nil
 }
+
+// oneLine joins the lines of s with spaces.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // ceilMilli rounds t up to a whole millisecond, so that every point of a
 // range query lies at or after t.
