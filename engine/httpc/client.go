@@ -426,11 +426,15 @@ func resetResponse(r *Response) {
 }
 
 // strCache interns header names and values: a steady stream of identical
-// responses converts no bytes to strings. Bounded: cleared when full.
+// responses converts no bytes to strings. Bounded: cleared when full. The
+// bound is small because some values change all the time (Date, every
+// second): with 512 entries a VU's cache grew for eight minutes to ~40 KiB,
+// 40 MiB for 1,000 VUs; with 64 it stays under ~5 KiB, and the few stable
+// lines of a server's responses are interned again after a clear.
 type strCache struct{ m map[string]string }
 
 const (
-	strCacheMax    = 512
+	strCacheMax    = 64
 	strCacheMaxLen = 256
 )
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -445,5 +446,20 @@ func TestConcurrentClients(t *testing.T) {
 	wg.Wait()
 	if n := r.sink(r.agg.Flush(), r.bi.HTTPReqs).Sum; n != 200 {
 		t.Errorf("http_reqs %v, want 200", n)
+	}
+}
+
+// A header value that changes on every response (Date) does not make the
+// string cache grow past its bound, and stable values stay interned.
+func TestStrCacheBounded(t *testing.T) {
+	s := strCache{m: map[string]string{}}
+	for i := range 10 * strCacheMax {
+		s.intern([]byte("Mon, 30 Nov 2026 01:00:" + strconv.Itoa(i)))
+		if got := s.intern([]byte("nginx/1.22.1")); got != "nginx/1.22.1" {
+			t.Fatalf("intern returned %q", got)
+		}
+		if len(s.m) > strCacheMax {
+			t.Fatalf("after %d distinct values the cache holds %d entries, over %d", i+1, len(s.m), strCacheMax)
+		}
 	}
 }
