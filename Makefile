@@ -54,6 +54,11 @@ bench-memory: build
 bench-startup: build
 	bench/startup.sh
 
+# RSS of a 10,000 requests/s run: 1 min vs 10 min (SOAK_LONG=3600 for an hour).
+.PHONY: bench-soak
+bench-soak: build
+	bench/soak.sh
+
 clean:
 	rm -rf bin
 
