@@ -172,7 +172,11 @@ func (x *execution) cutter(ctx context.Context, allDone <-chan struct{}) {
 // ended reports whether no new iteration may start now. The duration's end
 // is checked against the clock, so an iteration that would start exactly at
 // the end does not.
-func (x *execution) ended() bool {
+func (x *execution) ended() bool { return x.endedAt(time.Now()) }
+
+// endedAt is ended with the clock read by the caller (who uses the same
+// reading as the next iteration's start).
+func (x *execution) endedAt(now time.Time) bool {
 	select {
 	case <-x.endCh:
 		return true
@@ -180,7 +184,7 @@ func (x *execution) ended() bool {
 		return true
 	default:
 	}
-	return x.ctx.Err() != nil || !time.Now().Before(x.end)
+	return x.ctx.Err() != nil || !now.Before(x.end)
 }
 
 // svu is a VU as one scenario uses it, with its per-scenario iteration count.
@@ -236,7 +240,11 @@ func (x *execution) runLooping() {
 			defer x.activate(-1)
 			v := &svu{pv: pv}
 			globalVU := r.e.share.Global(int64(k))
-			for i := int64(0); !x.ended(); i++ {
+			for i := int64(0); ; i++ {
+				now := time.Now()
+				if x.endedAt(now) {
+					return
+				}
 				var inScenario int64
 				switch r.cfg.Executor {
 				case SharedIterations:
@@ -253,7 +261,7 @@ func (x *execution) runLooping() {
 				default:
 					inScenario = r.inScenario.Add(1) - 1
 				}
-				x.iterate(x.ctx, v, inScenario, time.Time{}, time.Now())
+				x.iterate(x.ctx, v, inScenario, time.Time{}, now)
 			}
 		}()
 	}
