@@ -8,10 +8,16 @@
 #   ROUNDS=3           rounds; the order of the clients rotates every round
 #   SECONDS_PER_RUN=10 duration of every run, in seconds
 #   VUS=50             VUs for load, connections for wrk
-#   LAT_FRACTION=0.2   latency row: arrival rate as a fraction of measured capacity
-#   LAT_RATE=N         latency row: a fixed arrival rate (req/s) instead
+#   LAT_FRACTION=0.2   latency rows: target rate as a fraction of measured capacity
+#   LAT_RATE=N         latency rows: a fixed target rate (req/s) instead
 #   WRK_ONLY=1         measure wrk only (while `load run` does not work yet)
+#   BENCH_OUT=FILE     also write the final table to FILE
 #   LOAD_BIN, NGINX_CPU, CLIENT_CPU, KEEP: see bench/lib.sh
+#
+# Latency rows: the open model (load-rate: constant-arrival-rate at the
+# target rate; wrk-paced and wrk-c1 for reference) and the closed loop
+# (wrk-closed and load-closed with the same N connections/VUs, N from a
+# 3 s `wrk -c1` probe so that wrk runs near the target rate).
 #
 # Method (details in bench/RESULTS.md): nginx runs one worker pinned to
 # NGINX_CPU; each client runs pinned to CLIENT_CPU (load also with
@@ -160,6 +166,8 @@ timed "$probe" taskset -c "$CLIENT_CPU" wrk -t1 -c1 -d3s "$URL" ||
 r1=$(awk '/^Requests\/sec:/ { print $2 }' "$probe.out")
 [ -n "$r1" ] || die "cannot parse the wrk probe's output"
 closed_conns=$(calc "$rate / $r1 < 1.5 ? 1 : int($rate / $r1 + 0.5)" %d)
+closed_why="N = round($rate / $r1, the probe's req/s with one connection)"
+[ "$(calc "$rate / $r1 < 1.5" %d)" = 1 ] && closed_why="N = 1: one connection already runs at $r1 req/s, more than the target; wrk-closed is then wrk-c1 again"
 lat_tools=(wrk-c1 wrk-paced load-rate wrk-closed load-closed)
 [ "$WRK_ONLY" = 1 ] && lat_tools=(wrk-c1 wrk-paced wrk-closed)
 echo "bench: latency: capacity ${cap} req/s (wrk median), rate ${rate}/s, wrk paced with ${paced_conns} connections; closed loop with ${closed_conns} connections/VUs (wrk -c1 probe: ${r1} req/s)" >&2
@@ -190,10 +198,14 @@ verdict() {
   if [ "$(calc "${LOADAVG_START%% *} > 1" %d)" = 1 ]; then
     echo "   WARNING: the machine was busy before the run started (1-min load average ${LOADAVG_START%% *}); rerun on a quiet machine"
   fi
-  echo "   latency: arrival rate $rate/s ($LAT_FRACTION of wrk's ${cap} req/s unless LAT_RATE), wrk paced with $paced_conns connections x 1 ms delay;"
-  echo "            closed loop (wrk-closed, load-closed): $closed_conns connections/VUs, the count at which wrk's rate is nearest $rate/s"
+  if [ -n "$LAT_RATE" ]; then
+    echo "   latency: target rate $rate/s (LAT_RATE); wrk paced with $paced_conns connection(s) x 1 ms delay"
+  else
+    echo "   latency: target rate $rate/s ($LAT_FRACTION of wrk's median ${cap} req/s); wrk paced with $paced_conns connection(s) x 1 ms delay"
+  fi
+  echo "            closed loop (wrk-closed, load-closed): $closed_conns connection(s)/VU(s); $closed_why"
   echo
-  printf '%-12s %-24s %-22s %-8s %-22s %-15s %-26s %s\n' client 'req/s med (min-max)' 'CPU s med (min-max)' 'CPU %' 'CPU us/req med (min-max)' 'RSS KiB med' 'p50 us med (min-max)' 'dropped med'
+  printf '%-12s %-24s %-22s %-8s %-26s %-15s %-26s %s\n' client 'req/s med (min-max)' 'CPU s med (min-max)' 'CPU %' 'CPU us/req med (min-max)' 'RSS KiB med' 'p50 us med (min-max)' 'dropped med'
   for t in "${tools[@]}" "${lat_tools[@]}"; do
     read -r rm rl rh < <(col "$t" 3)
     read -r cm cl ch < <(col "$t" 5)
@@ -202,7 +214,7 @@ verdict() {
     read -r pm pl ph < <(col "$t" 8)
     read -r qm _ _ < <(col "$t" 9)
     read -r dm _ _ < <(col "$t" 10)
-    printf '%-12s %-24s %-22s %-8s %-22s %-15s %-26s %s\n' "$t" \
+    printf '%-12s %-24s %-22s %-8s %-26s %-15s %-26s %s\n' "$t" \
       "$(printf '%.0f (%.0f-%.0f)' "$rm" "$rl" "$rh")" \
       "$(printf '%.2f (%.2f-%.2f)' "$cm" "$cl" "$ch")" \
       "$(printf '%.0f' "$qm")" \
@@ -218,7 +230,7 @@ verdict() {
     read -r wu _ _ < <(col wrk 6)
     read -r wr _ _ < <(col wrk 3)
     read -r ws _ _ < <(col wrk 9)
-    printf '%-44s %-10s %-10s %s\n' target measured limit verdict
+    printf '%-48s %-10s %-10s %s\n' target measured limit verdict
     for t in load-get:1.6 load-checks:2.0; do
       name=${t%%:*}
       lim=${t#*:}
@@ -226,13 +238,13 @@ verdict() {
       read -r lr _ _ < <(col "$name" 3)
       cr=$(calc "$lu / $wu")
       rr=$(calc "$lr / $wr")
-      printf '%-44s %-10s %-10s %s\n' "$name: CPU per request vs wrk" "${cr}x" "<= ${lim}x" "$(verdict "$cr" '<=' "$lim")"
+      printf '%-48s %-10s %-10s %s\n' "$name: CPU per request vs wrk" "${cr}x" "<= ${lim}x" "$(verdict "$cr" '<=' "$lim")"
       read -r ls _ _ < <(col "$name" 9)
       caveat=""
       if [ "$(calc "$ws < 90 || $ls < 90" %d)" = 1 ]; then
         caveat="  (CPU share wrk ${ws}%, $name ${ls}%: a client was not saturated, judge by CPU per request)"
       fi
-      printf '%-44s %-10s %-10s %s\n' "$name: req/s vs wrk (same single core)" "${rr}x" ">= $(calc "1 / $lim" %.3f)x" "$(verdict "$rr" '>=' "$(calc "1 / $lim" %.4f)")$caveat"
+      printf '%-48s %-10s %-10s %s\n' "$name: req/s vs wrk (same single core)" "${rr}x" ">= $(calc "1 / $lim" %.3f)x" "$(verdict "$rr" '>=' "$(calc "1 / $lim" %.4f)")$caveat"
     done
     read -r lp _ _ < <(col load-rate 8)
     read -r wp _ _ < <(col wrk-paced 8)
@@ -242,10 +254,17 @@ verdict() {
     read -r lc _ _ < <(col load-closed 8)
     read -r wc _ _ < <(col wrk-closed 8)
     read -r ld _ _ < <(col load-rate 10)
+    dshare=$(calc "$ld * 100 / ($rate * $SECS)" %.2f)
     dc=$(calc "$lc - $wc" %.1f)
-    printf '%-44s %-10s %-10s %s\n' "latency, closed loop: load p50 - wrk p50 (us)" "$dc" "<= 50" "$(verdict "$dc" '<=' 50)"
-    printf '%-44s %-10s %-10s %s\n' "latency, open model: load p50 - wrk paced (us)" "$d" "<= 50" "$(verdict "$d" '<=' 50)$([ "$(calc "$ld > 0" %d)" = 1 ] && echo "  (load dropped $ld starts: the arrival rate is beyond what one core sustains, p50 is its own queue)")"
-    printf '%-44s %-10s %-10s %s\n' "latency, open model: load p50 - wrk -c1 (us)" "$d1" "(info)" "-"
+    printf '%-48s %-10s %-10s %s\n' "latency, closed loop: load p50 - wrk p50 (us)" "$dc" "<= 50" "$(verdict "$dc" '<=' 50)"
+    note_drop=""
+    if [ "$(calc "$dshare > 1" %d)" = 1 ]; then
+      note_drop="  (load dropped $dshare% of the starts: the arrival rate is beyond what its core sustains, its p50 is its own queue)"
+    elif [ "$(calc "$ld > 0" %d)" = 1 ]; then
+      note_drop="  (load dropped $dshare% of the starts)"
+    fi
+    printf '%-48s %-10s %-10s %s\n' "latency, open model: load p50 - wrk paced (us)" "$d" "<= 50" "$(verdict "$d" '<=' 50)$note_drop"
+    printf '%-48s %-10s %-10s %s\n' "latency, open model: load p50 - wrk -c1 (us)" "$d1" "(info)" "-"
   fi
   echo
   echo "raw rows (tool round req/s requests cpu_s cpu_us_per_req rss_kib p50_us cpu_share_pct dropped):"

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared helpers for bench/compare.sh, bench/memory.sh and bench/startup.sh.
+# Shared helpers for bench/compare.sh, memory.sh, startup.sh and soak.sh.
 # Sourced, never run. Callers set `set -euo pipefail` before sourcing.
 #
 # What it provides:
