@@ -165,22 +165,23 @@ export default async function () {
 // (the runtime, globals, module wrapper and per-VU state) and for the
 // memory benchmark's script (bench/scenarios/sleep.js: load/http and
 // load). Budgets have ~25% headroom over what was measured on 2026-11-30
-// (16.1 and 22.7 KiB, with module members made on first use; 18.4 and
-// 55 KiB on 2026-11-29; 33 and 69 KiB before the lazy globals, shared
-// __ENV and helper rewrites).
+// (11.4 and 14.3 KiB, with esbuild's helpers run by the module hub, one
+// TagCache shared by the VU and its HTTP client and shared recorders;
+// 16.1 and 22.7 KiB the night before, 33 and 69 KiB before the lazy
+// globals, shared __ENV and helper rewrites).
 func TestVUFootprint(t *testing.T) {
 	tests := []struct {
 		name   string
 		src    string
 		budget int64
 	}{
-		{"no imports", `export default function () {}`, 20 << 10},
+		{"no imports", `export default function () {}`, 14 << 10},
 		{"bench sleep.js", `
 import http from 'k6/http';
 import { sleep } from 'k6';
 const TARGET = __ENV.TARGET;
 export const options = { vus: 1000, duration: '20s' };
-export default function () { http.get(TARGET); sleep(1); }`, 28 << 10},
+export default function () { http.get(TARGET); sleep(1); }`, 18 << 10},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
