@@ -34,7 +34,8 @@ type Config struct {
 	Registry *metrics.Registry
 	// Builtin holds the built-in metric handles (checks, iterations, ...).
 	Builtin *metrics.Builtin
-	// Aggregator gives each VU its Recorder; nil records nothing (useful
+	// Aggregator gives the VUs their Recorders (shared, see recorderFor);
+	// nil records nothing (useful
 	// to inspect a script without running it).
 	Aggregator *metrics.Aggregator
 	// Console receives console.* output (stderr by default, or

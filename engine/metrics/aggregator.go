@@ -100,8 +100,10 @@ func (a *Aggregator) seriesFor(m *Metric, t *TagSet) *aggSeries {
 	return s
 }
 
-// NewRecorder returns a recorder owned by one goroutine (a VU). Recording is
-// lock-free for other recorders and allocation-free in steady state.
+// NewRecorder returns a recorder for one goroutine (a VU) or a few that
+// share it: every Add takes the recorder's own mutex, so goroutines of
+// different recorders never contend. Recording is allocation-free in steady
+// state.
 func (a *Aggregator) NewRecorder() *Recorder {
 	rc := &Recorder{agg: a, series: make(map[uint64]*recSeries)}
 	a.mu.Lock()

@@ -5,8 +5,10 @@
 // # Entry point
 //
 // NewRegistry, then RegisterBuiltin and Registry.New for custom metrics;
-// NewAggregator over the registry; one Aggregator.NewRecorder per VU
-// goroutine. VUs call Recorder.Add with metric handles resolved once and tag
+// NewAggregator over the registry; Aggregator.NewRecorder for each VU
+// goroutine, or one shared by a few VUs (a Recorder takes its own mutex, so
+// sharing is safe, and it saves the per-series state a recorder per VU
+// repeats; scripting shares 4×GOMAXPROCS). VUs call Recorder.Add with metric handles resolved once and tag
 // sets interned once (Registry.Tags, or a per-goroutine TagCache); samples
 // always recorded together with one tag set (an HTTP request's eleven) go
 // through a Group and Recorder.AddGroup, one lock and one lookup for all. A flusher
