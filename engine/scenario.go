@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/loadline/loadline/engine/internal/stackgrow"
 	"github.com/loadline/loadline/engine/metrics"
 )
 
@@ -235,7 +236,7 @@ func (x *execution) runLooping() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			growVUStack(nil)
+			stackgrow.To8KiB() // the 8 KiB an iteration needs, at once
 			x.activate(1)
 			defer x.activate(-1)
 			v := &svu{pv: pv}
@@ -329,7 +330,7 @@ func (x *execution) runRamping() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			growVUStack(nil)
+			stackgrow.To8KiB() // the 8 KiB an iteration needs, at once
 			x.runSlot(slots[i], &svu{pv: pv})
 		}()
 	}
@@ -423,7 +424,7 @@ func (x *execution) runArrivals() {
 		workerWG.Add(1)
 		go func() {
 			defer workerWG.Done()
-			growVUStack(nil)
+			stackgrow.To8KiB() // the 8 KiB an iteration needs, at once
 			for j := range v.work {
 				x.iterate(x.ctx, v, j.inScenario, j.intended, j.start)
 				x.activate(-1)

@@ -61,21 +61,3 @@ func (s *Scenario) Progress() float64 {
 	}
 	return s.progress()
 }
-
-// growVUStack has a stack frame of about 5 KiB, so that a VU's goroutine
-// that calls it first moves to the 8 KiB stack a JavaScript iteration
-// needs at once (the runtime grows a stack to fit the frame that needs
-// it) instead of copying it from 2 to 4 to 8 KiB during the first
-// iteration: less start-up work for thousands of VUs, and no 2 and 4 KiB
-// stacks freed among those of other goroutines. b is nil; the frame only
-// has to exist.
-//
-//go:noinline
-func growVUStack(b []byte) byte {
-	var pad [5 << 10]byte
-	if b != nil {
-		copy(pad[:], b)
-		return pad[len(b)%len(pad)]
-	}
-	return 0
-}
