@@ -42,7 +42,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./engine/... ./scripting/...
 
 # Side-by-side against wrk and nginx on this machine (bench/RESULTS.md).
-# Installs wrk, nginx and jq with apt-get if missing. ROUNDS, SECONDS_PER_RUN
+# Installs wrk, nginx, jq and GNU time with apt-get if missing. ROUNDS, SECONDS_PER_RUN
 # and the other knobs are environment variables, listed at the top of each script.
 .PHONY: bench-memory bench-startup
 bench-compare: build
