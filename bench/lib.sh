@@ -13,6 +13,7 @@
 #   sample_rss PID FILE     VmRSS once a second until PID exits
 #   to_us VALUE             wrk's "123.4us" / "1.2ms" / "1.5s" -> microseconds
 #   stats                   reads numbers on stdin, prints "median min max"
+#   peak_rss KIB FILE       the larger of GNU time's maximum RSS and the samples in FILE
 #   quarters FILE           max RSS per quarter of a run from sample_rss output
 #   machine_facts           nproc, CPU model, kernel, Go, wrk and nginx versions
 #
@@ -255,6 +256,14 @@ sample_rss() {
     sleep 1
     t=$((t + 1))
   done
+}
+
+# peak_rss KIB FILE prints the peak RSS of a run: the larger of GNU time's
+# maximum (KIB) and the highest sample in FILE ("seconds rss_kib" lines).
+# GNU time's figure can trail a sample by a few pages (the kernel updates
+# the high-water mark lazily).
+peak_rss() {
+  awk -v m="$1" '$2 > m { m = $2 } END { print m }' "$2"
 }
 
 # quarters FILE prints the highest sampled RSS (KiB) in each quarter of the

@@ -61,11 +61,7 @@ mem_run() {
   [ "$(calc "$iters >= 0.5 * $vus * ($secs - 1)" %d)" = 1 ] ||
     die "$name: only $iters iterations for $vus VUs over ${secs}s"
   read -r wall user sys rss <"$f"
-  # GNU time's maximum can trail a sample by a few pages (the kernel updates
-  # the high-water mark lazily): the peak is the larger of the two.
-  local smax
-  smax=$(awk 'BEGIN { m = 0 } $2 > m { m = $2 } END { print m }' "$f.rss")
-  [ "$smax" -gt "$rss" ] && rss=$smax
+  rss=$(peak_rss "$rss" "$f.rss")
   note "$name: peak RSS $rss KiB, $iters iterations, ${wall}s wall, $(calc "$user + $sys") s CPU"
   echo "$rss"
 }

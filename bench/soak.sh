@@ -61,11 +61,7 @@ soak_run() {
   [ "$(calc "$dropped > $SOAK_RATE * $secs / 1000" %d)" = 0 ] ||
     die "$name: $dropped dropped iterations: the machine does not sustain $SOAK_RATE/s; lower SOAK_RATE"
   read -r wall user sys rss <"$f"
-  # GNU time's maximum can trail a sample by a few pages (the kernel updates
-  # the high-water mark lazily): the peak is the larger of the two.
-  local smax
-  smax=$(awk 'BEGIN { m = 0 } $2 > m { m = $2 } END { print m }' "$f.rss")
-  [ "$smax" -gt "$rss" ] && rss=$smax
+  rss=$(peak_rss "$rss" "$f.rss")
   note "$name: peak RSS $rss KiB, $reqs requests, $dropped dropped, ${wall}s wall, $(calc "$user + $sys") s CPU"
   echo "$rss"
 }
