@@ -2,44 +2,17 @@
 
 package scripting
 
-import (
-	"context"
-	"testing"
-	"time"
-
-	"github.com/loadline/loadline/engine"
-)
+import "testing"
 
 // benchIteration runs one VU of src against cannedServer and reports the
 // cost of an iteration (ns/op and allocations; the canned server's own
 // share of the CPU is included, it allocates nothing).
 func benchIteration(b *testing.B, src string) {
-	e := newEnv(b)
-	e.write(map[string]string{"main.js": src})
-	cfg := e.config()
-	cfg.Env["TARGET"] = cannedServer(b) + "/fast"
-	r, err := Load(context.Background(), e.dir+"/main.js", cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	v, err := r.NewVU(context.Background(), 1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	it := &engine.Iteration{Scenario: testScenario("s"), VUID: 1, VUIDInTest: 1, Start: time.Now()}
-	for range 300 {
-		if err := v.RunIteration(ctx, it); err != nil {
-			b.Fatal(err)
-		}
-	}
+	run := warmVU(b, src)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if err := v.RunIteration(ctx, it); err != nil {
-			b.Fatal(err)
-		}
+		run()
 	}
 }
 
