@@ -19,6 +19,15 @@ type VU interface {
 	RunIteration(ctx context.Context, it *Iteration) error
 }
 
+// VUCloser is a VU holding resources beyond its memory (connections).
+// The engine calls Close when it retires the VU: an arrival-rate scenario
+// releasing a VU it added above its preAllocatedVUs and no longer needs.
+// Close is never called during an iteration, and the VU is not used after.
+type VUCloser interface {
+	VU
+	Close()
+}
+
 // NewVUFunc creates and initialises the VU with idInInstance id (from 1).
 // The engine calls it from several goroutines at once.
 type NewVUFunc func(ctx context.Context, id uint64) (VU, error)

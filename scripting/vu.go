@@ -81,7 +81,7 @@ type vu struct {
 }
 
 var (
-	_ engine.VU     = (*vu)(nil)
+	_ engine.VUCloser = (*vu)(nil)
 	_ modules.State = (*vu)(nil)
 )
 
@@ -289,6 +289,14 @@ func (v *vu) trackRejection(p *goja.Promise, op goja.PromiseRejectionOperation) 
 				break
 			}
 		}
+	}
+}
+
+// Close implements engine.VUCloser: it closes the VU's HTTP connections.
+// The engine calls it when it retires the VU, never during an iteration.
+func (v *vu) Close() {
+	if v.mv.HTTP != nil {
+		v.mv.HTTP.Close()
 	}
 }
 
