@@ -82,7 +82,7 @@ type vu struct {
 
 var (
 	_ engine.VUCloser = (*vu)(nil)
-	_ modules.State = (*vu)(nil)
+	_ modules.State   = (*vu)(nil)
 )
 
 // newVU builds a runtime for VU id and runs the init context. ctx bounds
