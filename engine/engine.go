@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -282,8 +283,9 @@ type vuPool struct {
 	newVU   NewVUFunc
 	mu      sync.Mutex
 	idle    []*poolVU // sorted by id
+	freeIDs []uint64  // ids of retired VUs, for reuse; guarded by mu
 	nextID  atomic.Uint64
-	created atomic.Int64 // vus_max
+	created atomic.Int64 // vus_max: VUs initialised and not retired
 }
 
 type poolVU struct {
@@ -342,17 +344,49 @@ func (p *vuPool) init(ctx context.Context, n int64) error {
 
 // create makes one more VU (for arrival-rate scenarios growing past their
 // pre-allocated VUs).
+// A retired VU's id is reused (lowest first), so __VU stays within
+// 1..the most VUs alive at once.
 func (p *vuPool) create(ctx context.Context) (*poolVU, error) {
-	id := p.nextID.Add(1)
+	id := p.takeID()
 	v, err := p.newVU(ctx, id)
-	if err != nil {
-		return nil, err
+	if err == nil && v == nil {
+		err = fmt.Errorf("engine: NewVU returned no VU for id %d", id)
 	}
-	if v == nil {
-		return nil, fmt.Errorf("engine: NewVU returned no VU for id %d", id)
+	if err != nil {
+		p.releaseID(id)
+		return nil, err
 	}
 	p.created.Add(1)
 	return &poolVU{id: id, vu: v}, nil
+}
+
+func (p *vuPool) takeID() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.freeIDs) == 0 {
+		return p.nextID.Add(1)
+	}
+	i := slices.Index(p.freeIDs, slices.Min(p.freeIDs))
+	id := p.freeIDs[i]
+	p.freeIDs = slices.Delete(p.freeIDs, i, i+1)
+	return id
+}
+
+func (p *vuPool) releaseID(id uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.freeIDs = append(p.freeIDs, id)
+}
+
+// retire ends a VU that an arrival-rate scenario no longer needs: its
+// connections are closed (VUCloser), vus_max drops by one and its id is
+// free for the next VU created. v must be idle and never used again.
+func (p *vuPool) retire(v *poolVU) {
+	if c, ok := v.vu.(VUCloser); ok {
+		c.Close()
+	}
+	p.created.Add(-1)
+	p.releaseID(v.id)
 }
 
 // take removes up to n idle VUs, lowest ids first.

@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -194,6 +196,9 @@ type svu struct {
 	iters int64
 	it    Iteration
 	work  chan arrivalJob // arrival-rate executors only
+	// retired is set (before work is closed) when an arrival-rate
+	// scenario retires the VU instead of handing it back to the pool.
+	retired bool
 }
 
 // iterate runs one iteration of v with ctx and counts it as completed or
@@ -430,6 +435,9 @@ func (x *execution) runArrivals() {
 				x.activate(-1)
 				free <- v
 			}
+			if v.retired {
+				e.pool.retire(v.pv)
+			}
 		}()
 		free <- v
 	}
@@ -462,6 +470,39 @@ func (x *execution) runArrivals() {
 			addVU(pv)
 		}()
 	}
+	// retire retires up to n idle VUs, highest ids first, keeping at least
+	// preAllocatedVUs.
+	retire := func(n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		n = min(n, len(all)-int(r.preAlloc))
+		if n <= 0 {
+			return
+		}
+		var idle []*svu
+	drain:
+		for {
+			select {
+			case v := <-free:
+				idle = append(idle, v)
+			default:
+				break drain
+			}
+		}
+		slices.SortFunc(idle, func(a, b *svu) int { return cmp.Compare(b.pv.id, a.pv.id) })
+		n = min(n, len(idle))
+		for _, v := range idle[:n] {
+			v.retired = true
+			close(v.work)
+		}
+		for _, v := range idle[n:] {
+			free <- v
+		}
+		all = slices.DeleteFunc(all, func(w *svu) bool { return w.retired })
+	}
+	// minFree is the fewest idle VUs any start of the current retirement
+	// window left (0 once a start found none).
+	minFree, window := len(free), x.start
 	drop := func() {
 		r.dropped.Add(1)
 		if rec != nil {
@@ -494,10 +535,16 @@ loop:
 			}
 			break
 		}
+		if intended.Sub(window) >= vuRetireWindow {
+			retire(minFree)
+			minFree, window = len(free), intended
+		}
 		var v *svu
 		select {
 		case v = <-free:
+			minFree = min(minFree, len(free))
 		default:
+			minFree = 0
 			grow()
 			if !queue {
 				drop()
@@ -545,6 +592,15 @@ loop:
 	}
 	e.pool.put(back...)
 }
+
+// vuRetireWindow is how long the VUs an arrival-rate scenario added above
+// its preAllocatedVUs may stay unneeded before they are retired: when every
+// start of a window left at least m VUs idle, m of them (down to
+// preAllocatedVUs) are closed and released. k6 keeps every VU it adds, so
+// a long run holds the most that any one stall (a GC pause, a slow
+// response burst) ever needed; retiring keeps the pool at what the load
+// needs, and a retired VU's id is reused by the next one created.
+const vuRetireWindow = 30 * time.Second
 
 // arrivalJob is one arrival-rate start handed to a VU's goroutine.
 type arrivalJob struct {
