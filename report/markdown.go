@@ -13,14 +13,21 @@ import (
 
 // mdText escapes what would not render literally in GitHub-flavoured
 // Markdown text: a backslash, "<" and ">" (an HTML tag such as <b> or
-// <script>, or an autolink), "|" (a table column), and "&" when it starts
-// an entity reference such as &lt;. A newline becomes a space, so a value
-// stays on its table row or list item.
+// <script>, or an autolink), "|" (a table column), "*", "_" and "~"
+// (emphasis, strikethrough), "[" and "]" (a link), "`" (a code span), and
+// "&" when it starts an entity reference such as &lt;. A newline becomes a
+// space, so a value stays on its table row or list item.
 var mdText = strings.NewReplacer(
 	`\`, `\\`,
 	"<", `\<`,
 	">", `\>`,
 	"|", `\|`,
+	"*", `\*`,
+	"_", `\_`,
+	"~", `\~`,
+	"[", `\[`,
+	"]", `\]`,
+	"`", "\\`",
 	"\r\n", " ",
 	"\n", " ",
 	"\r", " ",

@@ -12,6 +12,10 @@ func TestMarkdownText(t *testing.T) {
 		{"&lt;not an entity&gt;", `\&lt;not an entity\&gt;`},
 		{"&#60; &#x3C;", `\&#60; \&#x3C;`},
 		{"two\nlines\r\nhere", "two lines here"},
+		{"*not bold* _nor italic_ ~~struck~~", `\*not bold\* \_nor italic\_ \~\~struck\~\~`},
+		{"[a link](http://h/)", `\[a link\](http://h/)`},
+		{"has `code`", "has \\`code\\`"},
+		{"status_is_200", `status\_is\_200`},
 	}
 	for _, tt := range tests {
 		if got := MarkdownText(tt.in); got != tt.want {
