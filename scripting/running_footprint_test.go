@@ -1,0 +1,284 @@
+package scripting
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loadline/loadline/engine"
+)
+
+// footprintServerEnv, when set, makes TestRunningFootprint the target
+// server instead of the measurement (the test runs itself as a child
+// process, so the server's per-connection heap does not count).
+const footprintServerEnv = "LOADLINE_FOOTPRINT_SERVER"
+
+// TestRunningFootprint bounds the heap a VU keeps while it sleeps inside an
+// iteration of bench/scenarios/sleep.js (`http.get(TARGET); sleep(...)`):
+// what bench/memory.sh measures as RSS, without the stacks. n VUs each
+// start one iteration on a goroutine of their own; once every request has
+// been recorded and the VUs sleep, the live heap above the moment the VUs
+// were made is divided by n. The target is a child process answering like
+// the nginx of bench/lib.sh (five header lines, a 13-byte body), over one
+// kept-alive connection per VU.
+//
+// Budgets have ~20% headroom over what was measured on 2026-11-30 (see the
+// log lines; the per-VU goroutines parked for the whole test are in both
+// measurements).
+func TestRunningFootprint(t *testing.T) {
+	if os.Getenv(footprintServerEnv) != "" {
+		serveFootprint(t)
+		return
+	}
+	const (
+		n           = 200
+		initBudget  = 18 << 10 // after NewVU, the same as TestVUFootprint's
+		sleepBudget = 28 << 10 // while the iteration sleeps
+	)
+	target := startFootprintServer(t)
+	if os.Getenv(footprintProfileEnv) != "" {
+		runtime.MemProfileRate = 1
+	}
+	e := newEnv(t)
+	e.write(map[string]string{"main.js": `
+import http from 'k6/http';
+import { sleep } from 'k6';
+const TARGET = __ENV.TARGET;
+export const options = { vus: 1000, duration: '20s' };
+export default function () { http.get(TARGET); sleep(30); }`})
+	cfg := e.config()
+	cfg.Env["TARGET"] = target
+	r, err := Load(context.Background(), filepath.Join(e.dir, "main.js"), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.SetOptions(r.Options())
+
+	// The iterations' goroutines and engine.Iterations exist before the
+	// first measurement, the goroutines parked until the VUs are made: in a
+	// run they are the engine's.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	start := make(chan struct{})
+	release := sync.OnceFunc(func() { close(start) })
+	vus := make([]engine.VU, n)
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	sc := testScenario("s")
+	for i := range n {
+		id := uint64(i + 1)
+		it := &engine.Iteration{Scenario: sc, VUID: id, VUIDInTest: id, Start: time.Now()}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if vus[i] != nil {
+				errs <- vus[i].RunIteration(ctx, it)
+			}
+		}()
+	}
+	defer func() {
+		cancel() // ends the sleeps
+		release()
+		wg.Wait()
+		for _, v := range vus {
+			if c, ok := v.(engine.VUCloser); ok {
+				c.Close()
+			}
+		}
+	}()
+
+	base := liveHeap()
+	writeFootprintProfile(t, "base")
+	for i := range vus {
+		v, err := r.NewVU(context.Background(), uint64(i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		vus[i] = v
+	}
+	inited := liveHeap()
+	writeFootprintProfile(t, "init")
+	release()
+
+	// Wait until every request has been recorded: the VUs then sleep.
+	var reqs float64
+	var failed int64
+	for deadline := time.Now().Add(20 * time.Second); reqs < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%v of %d requests recorded after 20 s", reqs, n)
+		}
+		select {
+		case err := <-errs:
+			t.Fatalf("an iteration ended before its sleep: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+		snap := e.agg.Flush()
+		if s := e.sink(snap, "http_reqs"); s != nil {
+			reqs += s.Sum
+		}
+		if s := e.sink(snap, "http_req_failed"); s != nil {
+			failed += s.Trues
+		}
+	}
+	if failed != 0 {
+		t.Fatalf("%d of %d requests failed", failed, n)
+	}
+	pooled := liveHeap()
+	sleeping := liveHeap() // the sync.Pools' victims are gone after a second GC
+	runtime.KeepAlive(vus)
+	writeFootprintProfile(t, "sleep")
+
+	perInit := float64(inited-base) / n
+	perSleep := float64(sleeping-base) / n
+	t.Logf("heap per VU: %.1f KiB after NewVU (budget %d KiB), %.1f KiB while sleeping (budget %d KiB), +%.1f KiB for the iteration; the pools' buffers, not counted: %.1f KiB",
+		perInit/1024, initBudget>>10, perSleep/1024, sleepBudget>>10, (perSleep-perInit)/1024, float64(pooled-sleeping)/n/1024)
+	if perInit > initBudget {
+		t.Errorf("heap per VU after NewVU = %.1f KiB, over the budget of %d KiB", perInit/1024, initBudget>>10)
+	}
+	if perSleep > sleepBudget {
+		t.Errorf("heap per sleeping VU = %.1f KiB, over the budget of %d KiB", perSleep/1024, sleepBudget>>10)
+	}
+}
+
+// startFootprintServer starts this test binary as the target server and
+// returns its URL; the child stops when the test ends (its stdin closes).
+func startFootprintServer(t *testing.T) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRunningFootprint$", "-test.count=1")
+	cmd.Env = append(os.Environ(), footprintServerEnv+"=1")
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("footprint server: %v", err)
+		}
+	})
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		if url, ok := strings.CutPrefix(lines.Text(), "listening on "); ok {
+			go func() { _, _ = io.Copy(io.Discard, stdout) }()
+			return url
+		}
+	}
+	t.Fatalf("footprint server did not start: %v", lines.Err())
+	return ""
+}
+
+// serveFootprint is the child's side: it answers every request on
+// 127.0.0.1 with nginx's answer to bench/lib.sh's `return 200 "hello
+// world!\n"`, until its stdin closes.
+func serveFootprint(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("listening on http://%s/\n", ln.Addr())
+	var (
+		mu    sync.Mutex
+		conns = map[net.Conn]bool{}
+		wg    sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		ln.Close()
+		mu.Lock()
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			break
+		}
+		mu.Lock()
+		conns[c] = true
+		mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer c.Close()
+			serveNginxLike(c)
+		}()
+	}
+	wg.Wait()
+}
+
+// serveNginxLike answers requests on c until it fails.
+func serveNginxLike(c net.Conn) {
+	buf := make([]byte, 0, 8192)
+	var resp []byte
+	for {
+		m, err := c.Read(buf[len(buf):cap(buf)])
+		if err != nil {
+			return
+		}
+		buf = buf[:len(buf)+m]
+		for {
+			i := bytes.Index(buf, []byte("\r\n\r\n"))
+			if i < 0 {
+				break
+			}
+			resp = append(resp[:0], "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: "...)
+			resp = time.Now().UTC().AppendFormat(resp, "Mon, 02 Jan 2006 15:04:05 GMT")
+			resp = append(resp, "\r\nContent-Type: text/plain\r\nContent-Length: 13\r\nConnection: keep-alive\r\n\r\nhello world!\n"...)
+			if _, err := c.Write(resp); err != nil {
+				return
+			}
+			buf = buf[:copy(buf, buf[i+4:])]
+		}
+		if len(buf) == cap(buf) {
+			return
+		}
+	}
+}
+
+// footprintProfileEnv, when set to a path prefix, makes TestRunningFootprint
+// sample every allocation and write heap profiles at its three
+// measurements (prefix.base, .init, .sleep), to attribute the bytes:
+//
+//	LOADLINE_FOOTPRINT_PROFILE=/tmp/h go test -run 'TestRunningFootprint$' ./scripting
+//	go tool pprof -sample_index=inuse_space -diff_base /tmp/h.init -top /tmp/h.sleep
+const footprintProfileEnv = "LOADLINE_FOOTPRINT_PROFILE"
+
+func writeFootprintProfile(t *testing.T, name string) {
+	prefix := os.Getenv(footprintProfileEnv)
+	if prefix == "" {
+		return
+	}
+	f, err := os.Create(prefix + "." + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		t.Fatal(err)
+	}
+}
