@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loadline/loadline/report"
 )
 
 // TestCapacity_RunWithoutSteps: a run of VUs without --capacity-steps has
@@ -37,7 +39,7 @@ export default function () { http.get(__ENV.TARGET + '/fast'); sleep(0.01); }
 		if strings.Contains(text, "0/s offered") || strings.Contains(text, "| 1 | 0 |") {
 			t.Errorf("%s shows an offered rate of 0:\n%s", name, text)
 		}
-		for _, want := range []string{"| knee | step 1 |", "| slo | true | 1 | — |", "| 1 | — |", "Note: " + note + ".\n"} {
+		for _, want := range []string{"| knee | step 1 |", "| slo | true | 1 | — |", "| 1 | — |", "Note: " + report.MarkdownText(note) + ".\n"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%s lacks %q:\n%s", name, want, text)
 			}

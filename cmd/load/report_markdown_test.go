@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loadline/loadline/report"
 )
 
 // htmlStart matches a "<" that GitHub-flavoured Markdown would take for
@@ -115,7 +117,7 @@ export default function () {
 			`/get?q=\<i\> | GET |`,                      // URL
 		},
 		"compare":  {"| `http_req_duration{name:ep <script>\\|x}` | p(95) |"},
-		"capacity": {`Sources: ` + strings.ReplaceAll(strings.ReplaceAll(run, "<", `\<`), ">|", `\>\|`) + "."},
+		"capacity": {`Sources: ` + report.MarkdownText(run) + "."},
 		"parity": {
 			`# Parity: env \<x\> vs env \<x\>`,
 			`| ep \<script\>\|x |`, `| /get?q=\<i\> |`,
