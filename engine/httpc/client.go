@@ -45,8 +45,8 @@ type Client struct {
 	resolver  *net.Resolver
 	wire      wireCounter
 
-	idle map[string][]*conn // HTTP/1.1 keep-alive connections by pool key
-	h2   h2State
+	idle []*conn  // HTTP/1.1 keep-alive connections, the last put last (a VU talks to few hosts)
+	h2   *h2State // made when a TLS handshake first chooses h2
 
 	recorders func() *metrics.Recorder // SetRecorderFactory; nil: Batch is sequential
 	workers   []*Client                // Batch sub-clients, made on demand and kept
@@ -69,13 +69,8 @@ type Client struct {
 	memo      []tagMemo // recent tag sets, up to tagMemos (record.go)
 	memoNext  int
 	group     *metrics.Group // the samples of one hop (record.go)
-	sampleBuf [httpSamples]float64
 	strs      strCache
-	curResp   *Response
-	prevHdr   []Header // the header lines of the previous response, for visitHdr
-	visitHdr  func(k, v []byte)
-	visitCk   func(k, v []byte)
-	hop       hopState
+	prevHdr   []Header // the header lines of the previous response (visitHeaders)
 }
 
 // NewClient returns a client that records its samples through rec. reg and
@@ -125,41 +120,8 @@ func (c *Client) init() {
 	} else {
 		c.tags = nil // records nothing
 	}
-	c.idle = map[string][]*conn{}
-	c.strs.m = map[string]string{}
 	c.uri.DisablePathNormalizing = true
 	c.abortFn = c.abort
-	c.visitHdr = func(k, v []byte) {
-		// A server sends the same header lines in the same order on every
-		// response: comparing with the previous response's line at this
-		// position is cheaper than hashing into the string cache.
-		var h Header
-		if i := len(c.curResp.Header); i < len(c.prevHdr) {
-			if p := &c.prevHdr[i]; string(k) == p.Key {
-				h.Key = p.Key
-				if string(v) == p.Value {
-					h.Value = p.Value
-				}
-			}
-		}
-		if h.Key == "" {
-			h.Key = c.strs.intern(k)
-		}
-		if h.Value == "" && len(v) > 0 {
-			h.Value = c.strs.intern(v)
-		}
-		c.curResp.Header = append(c.curResp.Header, h)
-	}
-	c.visitCk = func(_, v []byte) {
-		h := &c.hop
-		if h.keepCookies {
-			if rc, ok := parseResponseCookie(string(v)); ok {
-				c.curResp.Cookies = append(c.curResp.Cookies, rc)
-			}
-		}
-		c.ensureHostPath(h)
-		h.jar.setFromHeader(h.host, h.pathStr, h.https, string(v))
-	}
 }
 
 // SetRecorderFactory lets Batch run requests concurrently: each extra worker
@@ -196,12 +158,11 @@ func (c *Client) Close() {
 }
 
 func (c *Client) closeIdle() {
-	for k, list := range c.idle {
-		for _, cn := range list {
-			cn.close()
-		}
-		delete(c.idle, k)
+	for i, cn := range c.idle {
+		cn.close()
+		c.idle[i] = nil
 	}
+	c.idle = c.idle[:0]
 	c.h2.closeIdle()
 }
 
@@ -246,6 +207,14 @@ func (c *Client) abort() {
 // records nothing (ErrorCode 1020). The deadline of the whole call (all hops)
 // is req.Timeout, else Config.Timeout; cancelling ctx aborts it.
 func (c *Client) Do(ctx context.Context, req *Request, resp *Response) {
+	// The hop lives on the caller's stack: the client keeps nothing of the
+	// call (a hop kept in the client kept req alive, and with it the
+	// script's response object that holds it, 1 KiB per sleeping VU).
+	var h hopState
+	c.do(ctx, &h, req, resp)
+}
+
+func (c *Client) do(ctx context.Context, h *hopState, req *Request, resp *Response) {
 	resetResponse(resp)
 	resp.URL = req.URL
 	timeout := req.Timeout
@@ -264,7 +233,6 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) {
 		resp.Error, resp.ErrorCode = msg, ErrCodeInvalidURL
 		return
 	}
-	h := &c.hop
 	*h = hopState{
 		req: req, method: req.Method, body: req.Body, url: req.URL, deadline: deadline,
 		jar: c.jar, sendAuth: true, sendCookieHeader: true,
@@ -425,30 +393,34 @@ func resetResponse(r *Response) {
 	}
 }
 
-// strCache interns header names and values: a steady stream of identical
-// responses converts no bytes to strings. Bounded: cleared when full. The
-// bound is small because some values change all the time (Date, every
-// second): with 512 entries a VU's cache grew for eight minutes to ~40 KiB,
-// 40 MiB for 1,000 VUs; with 64 it stays under ~5 KiB, and the few stable
-// lines of a server's responses are interned again after a clear.
-type strCache struct{ m map[string]string }
+// strCache interns header names and values, and status texts: a steady
+// stream of identical responses converts no bytes to strings. Most lines
+// are found in the previous response first (visitHeaders); this holds what
+// was interned last, round robin, for the lines that moved or came from
+// another response. Bounded and small, searched linearly: a map of the
+// same strings cost a VU ~0.7 KiB (and one bounded at 512 entries, as Date
+// changes every second, grew to ~40 KiB).
+type strCache struct {
+	s    [strCacheSize]string
+	next int
+}
 
 const (
-	strCacheMax    = 64
+	strCacheSize   = 8
 	strCacheMaxLen = 256
 )
 
 func (s *strCache) intern(b []byte) string {
-	if v, ok := s.m[string(b)]; ok {
-		return v
+	for i := range s.s {
+		if s.s[i] == string(b) {
+			return s.s[i]
+		}
 	}
 	v := string(b)
 	if len(b) > strCacheMaxLen {
 		return v
 	}
-	if len(s.m) >= strCacheMax {
-		clear(s.m)
-	}
-	s.m[v] = v
+	s.s[s.next] = v
+	s.next = (s.next + 1) % strCacheSize
 	return v
 }

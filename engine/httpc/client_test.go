@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/loadline/loadline/engine/metrics"
 )
@@ -449,17 +450,34 @@ func TestConcurrentClients(t *testing.T) {
 	}
 }
 
-// A header value that changes on every response (Date) does not make the
-// string cache grow past its bound, and stable values stay interned.
-func TestStrCacheBounded(t *testing.T) {
-	s := strCache{m: map[string]string{}}
-	for i := range 10 * strCacheMax {
+// The string cache returns the interned string for a line it holds, and a
+// value that changes on every response (Date) only takes a slot at a time.
+func TestStrCacheInterns(t *testing.T) {
+	var s strCache
+	stable := []string{"Server", "nginx/1.22.1", "Content-Type", "text/plain", "Connection", "keep-alive"}
+	first := map[string]*byte{}
+	for _, v := range stable {
+		first[v] = unsafe.StringData(s.intern([]byte(v)))
+	}
+	for i := range strCacheSize - len(stable) {
 		s.intern([]byte("Mon, 30 Nov 2026 01:00:" + strconv.Itoa(i)))
-		if got := s.intern([]byte("nginx/1.22.1")); got != "nginx/1.22.1" {
-			t.Fatalf("intern returned %q", got)
+		for _, v := range stable {
+			got := s.intern([]byte(v))
+			if got != v {
+				t.Fatalf("intern(%q) = %q", v, got)
+			}
+			if unsafe.StringData(got) != first[v] {
+				t.Fatalf("after %d changing values, %q was converted again", i+1, v)
+			}
 		}
-		if len(s.m) > strCacheMax {
-			t.Fatalf("after %d distinct values the cache holds %d entries, over %d", i+1, len(s.m), strCacheMax)
+	}
+	long := strings.Repeat("x", strCacheMaxLen+1)
+	if s.intern([]byte(long)) != long {
+		t.Fatal("a long value came back changed")
+	}
+	for _, v := range s.s {
+		if v == long {
+			t.Fatal("a value over strCacheMaxLen was kept")
 		}
 	}
 }

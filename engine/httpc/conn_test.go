@@ -17,11 +17,7 @@ func TestIdleConnectionHoldsNoBuffers(t *testing.T) {
 	r := newRig(t, nil)
 	url := newServer(t).URL + "/fast"
 	idle := func() []*conn {
-		var all []*conn
-		for _, list := range r.c.idle {
-			all = append(all, list...)
-		}
-		return all
+		return append([]*conn(nil), r.c.idle...)
 	}
 	for i := range 5 {
 		var resp Response
@@ -126,11 +122,9 @@ func TestLargeResponseHeader(t *testing.T) {
 		if !row.ok && resp.Error == "" {
 			t.Errorf("%s: no error", row.name)
 		}
-		for _, list := range r.c.idle {
-			for _, cn := range list {
-				if cn.br != nil || cn.big != nil || cn.bw != nil {
-					t.Errorf("%s: idle connection holds buffers", row.name)
-				}
+		for _, cn := range r.c.idle {
+			if cn.br != nil || cn.big != nil || cn.bw != nil {
+				t.Errorf("%s: idle connection holds buffers", row.name)
 			}
 		}
 	}

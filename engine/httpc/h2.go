@@ -23,7 +23,7 @@ type h2State struct {
 	transport *http.Transport
 }
 
-func (s *h2State) isH2(key []byte) bool { return len(s.hosts) > 0 && s.hosts[string(key)] }
+func (s *h2State) isH2(key []byte) bool { return s != nil && len(s.hosts) > 0 && s.hosts[string(key)] }
 
 func (s *h2State) markH2(key []byte) {
 	if s.hosts == nil {
@@ -53,6 +53,9 @@ func (s *h2State) take(addr string) *tls.Conn {
 }
 
 func (s *h2State) closeIdle() {
+	if s == nil {
+		return
+	}
 	s.mu.Lock()
 	for k, tc := range s.pending {
 		_ = tc.Close()

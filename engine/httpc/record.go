@@ -40,8 +40,7 @@ func (c *Client) record(h *hopState, resp *Response) {
 	if h.received > 0 {
 		received = float64(h.received)
 	}
-	v := &c.sampleBuf
-	*v = [httpSamples]float64{
+	v := [httpSamples]float64{
 		1, msOf(t.Duration), msOf(t.Blocked), msOf(t.Connecting), msOf(t.TLSHandshaking),
 		msOf(t.Sending), msOf(t.Waiting), msOf(t.Receiving), failed, sent, received,
 	}

@@ -97,6 +97,9 @@ func (c *Client) roundTrip(ctx context.Context, h *hopState, resp *Response, sta
 				return
 			}
 			if dr.negotiated == "h2" {
+				if c.h2 == nil {
+					c.h2 = &h2State{}
+				}
 				c.h2.markH2(key)
 				c.roundTripH2(ctx, h, resp, key, dr.tc)
 				return
@@ -161,19 +164,21 @@ func (c *Client) poolKey(https bool) []byte {
 	return c.keyBuf
 }
 
+// idleConn takes the idle connection to key that was put last, or nil.
 func (c *Client) idleConn(key []byte) *conn {
-	list := c.idle[string(key)]
-	if len(list) == 0 {
-		return nil
+	for i := len(c.idle) - 1; i >= 0; i-- {
+		if cn := c.idle[i]; cn.key == string(key) {
+			copy(c.idle[i:], c.idle[i+1:])
+			c.idle[len(c.idle)-1] = nil
+			c.idle = c.idle[:len(c.idle)-1]
+			return cn
+		}
 	}
-	cn := list[len(list)-1]
-	list[len(list)-1] = nil
-	c.idle[cn.key] = list[:len(list)-1] // cn.key: assigning with string(key) would allocate
-	return cn
+	return nil
 }
 
 func (c *Client) putIdle(cn *conn) {
-	c.idle[cn.key] = append(c.idle[cn.key], cn)
+	c.idle = append(c.idle, cn)
 }
 
 // exchange writes the request and reads the response on cn. On success cn
@@ -281,12 +286,7 @@ func (c *Client) exchange(ctx context.Context, h *hopState, cn *conn, resp *Resp
 	resp.RemoteIP, resp.RemotePort = cn.raw.remoteIP, cn.raw.remotePort
 	resp.TLSVersion, resp.TLSCipher = cn.tlsVersion, cn.tlsCipher
 	resp.ErrorCode = StatusErrorCode(status)
-	c.curResp = resp
-	fr.Header.VisitAll(c.visitHdr)
-	c.prevHdr = append(c.prevHdr[:0], resp.Header...)
-	h.keepCookies = true
-	fr.Header.VisitAllCookie(c.visitCk)
-	c.curResp = nil
+	c.visitHeaders(h, fr, resp)
 
 	if c.cfg.NoConnectionReuse || fr.ConnectionClose() || fr.Header.ContentLength() == -2 {
 		cn.close()
@@ -295,6 +295,44 @@ func (c *Client) exchange(ctx context.Context, h *hopState, cn *conn, resp *Resp
 		c.putIdle(cn)
 	}
 	return nil, 0, true
+}
+
+// visitHeaders copies fr's header lines to resp.Header and its cookies to
+// resp.Cookies and the hop's jar. The closures do not escape (fasthttp only
+// calls them), so they cost no allocation.
+func (c *Client) visitHeaders(h *hopState, fr *fasthttp.Response, resp *Response) {
+	fr.Header.VisitAll(func(k, v []byte) {
+		// A server sends the same header lines in the same order on every
+		// response: comparing with the previous response's line at this
+		// position is cheaper than searching the string cache.
+		var hd Header
+		if i := len(resp.Header); i < len(c.prevHdr) {
+			if p := &c.prevHdr[i]; string(k) == p.Key {
+				hd.Key = p.Key
+				if string(v) == p.Value {
+					hd.Value = p.Value
+				}
+			}
+		}
+		if hd.Key == "" {
+			hd.Key = c.strs.intern(k)
+		}
+		if hd.Value == "" && len(v) > 0 {
+			hd.Value = c.strs.intern(v)
+		}
+		resp.Header = append(resp.Header, hd)
+	})
+	c.prevHdr = append(c.prevHdr[:0], resp.Header...)
+	h.keepCookies = true
+	fr.Header.VisitAllCookie(func(_, v []byte) {
+		if h.keepCookies {
+			if rc, ok := parseResponseCookie(string(v)); ok {
+				resp.Cookies = append(resp.Cookies, rc)
+			}
+		}
+		c.ensureHostPath(h)
+		h.jar.setFromHeader(h.host, h.pathStr, h.https, string(v))
+	})
 }
 
 // buildRequest fills freq from the hop.
