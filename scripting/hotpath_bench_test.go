@@ -62,3 +62,21 @@ export default function () {
   waiting.add(res.timings.waiting);
 }`)
 }
+
+// BenchmarkIterationChecksNoHTTP is checks.js without the request: a plain
+// object stands for the response, so what remains is check() with its two
+// conditions and Trend.add, without the network's noise.
+func BenchmarkIterationChecksNoHTTP(b *testing.B) {
+	benchIteration(b, `
+import { check } from 'k6';
+import { Trend } from 'k6/metrics';
+const waiting = new Trend('bench_waiting', true);
+const res = { status: 200, body: 'hello world!\n', timings: { waiting: 1.25 } };
+export default function () {
+  check(res, {
+    'status is 200': (r) => r.status === 200,
+    'body is hello world': (r) => r.body === 'hello world!\n',
+  });
+  waiting.add(res.timings.waiting);
+}`)
+}
