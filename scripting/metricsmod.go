@@ -25,13 +25,14 @@ func (v *vu) metricMember(kind string) goja.Value {
 	if v.metricAdd == nil {
 		// One add() shared by the constructors' prototypes; each metric
 		// object carries only its name, so a VU's metrics cost little each.
+		untagged := &vuTagSet{}
 		v.metricAdd = v.rt.ToValue(func(c goja.FunctionCall) goja.Value {
 			this, _ := c.This.(*goja.Object)
 			m := v.metricObjs[this]
 			if m == nil {
 				panic(v.rt.NewTypeError("metrics: add() called on an object that is not a metric"))
 			}
-			v.addMetric(m, c.Argument(0), c.Argument(1))
+			v.addMetric(m, c.Argument(0), c.Argument(1), untagged)
 			return v.rt.ToValue(true)
 		})
 	}
@@ -75,8 +76,9 @@ func (v *vu) newMetric(call goja.ConstructorCall, kind string, t metrics.Type) *
 var boolType = reflect.TypeFor[bool]()
 
 // addMetric records one sample of m: booleans count as 1/0, other values
-// must convert to a finite number.
-func (v *vu) addMetric(m *metrics.Metric, val, tags goja.Value) {
+// must convert to a finite number. untagged keeps the tag set of samples
+// without tags of their own.
+func (v *vu) addMetric(m *metrics.Metric, val, tags goja.Value, untagged *vuTagSet) {
 	if v.mv.InInit {
 		modules.ThrowError(v.rt, "metrics: adding to metrics in the init context is not supported")
 	}
@@ -97,7 +99,32 @@ func (v *vu) addMetric(m *metrics.Metric, val, tags goja.Value) {
 	if rec == nil {
 		return
 	}
+	extra := tagsArg(tags)
+	if len(extra) == 0 {
+		rec.Add(m, untagged.get(v), x)
+		return
+	}
 	v.tagBuf = v.Tags(v.tagBuf[:0])
-	v.tagBuf = append(v.tagBuf, tagsArg(tags)...)
+	v.tagBuf = append(v.tagBuf, extra...)
 	rec.Add(m, v.intern(v.tagBuf), x)
+}
+
+// vuTagSet remembers the interned set of a VU's tags (v.Tags), which
+// changes only with its base tags and its group, so that a sample with no
+// tags of its own finds it by two comparisons instead of building and
+// interning the list. The zero value is empty.
+type vuTagSet struct {
+	base  *metrics.TagSet // the VU's base tag set when ts was made
+	group string
+	ts    *metrics.TagSet
+}
+
+// get is the interned set of v.Tags().
+func (c *vuTagSet) get(v *vu) *metrics.TagSet {
+	base := v.iterationTags() // brings the base tags up to date
+	if c.ts == nil || c.base != base || c.group != v.group {
+		v.tagBuf = v.Tags(v.tagBuf[:0])
+		c.base, c.group, c.ts = base, v.group, v.intern(v.tagBuf)
+	}
+	return c.ts
 }
