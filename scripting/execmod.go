@@ -146,6 +146,9 @@ func (t *vuTagsObject) Set(key string, val goja.Value) bool {
 			modules.ThrowError(t.v.rt, "execution: vu.tags values must be strings, numbers or booleans")
 		}
 	}
+	if t.v.vuTags == nil {
+		t.v.vuTags = map[string]string{}
+	}
 	t.v.vuTags[key] = val.String()
 	t.v.vuTagsVer++
 	return true

@@ -17,20 +17,21 @@ import (
 // installGlobals sets the globals every VU has: __ENV, __VU, __ITER,
 // require, open, console, timers, TextEncoder and TextDecoder.
 //
-// Only __ENV and __VU are own properties of the global object. __ITER and the
-// functions and objects are found through the global object's prototype, a
-// dynamic object (lazyGlobals) that builds each on first use and keeps it:
-// most scripts touch few of them, and a function object costs a VU about
-// 0.7 KiB. __ITER is read from the VU when the script reads it, so starting
-// an iteration sets nothing (a set boxed the number: an allocation per
-// iteration above 255). Assigning to one of these names in a script makes it an own
-// property of the global object, as for any inherited property.
+// None of them is an own property of the global object. They are found
+// through the global object's prototype, a dynamic object (lazyGlobals)
+// that builds each on first use and keeps it: most scripts touch few of
+// them, and a function object costs a VU about 0.7 KiB. Setting an own
+// property on the global object would make goja build its table of the
+// ~60 standard globals (1.3 KiB per VU). __ITER is read from the VU when
+// the script reads it, so starting an iteration sets nothing (a set boxed
+// the number: an allocation per iteration above 255); __ENV is the
+// running scenario's (vu.curEnv). Assigning to one of these names in a
+// script makes it an own property of the global object, as for any
+// inherited property, which then hides the VU's value.
 func (v *vu) installGlobals() error {
 	rt := v.rt
 	v.env = newEnvObject(rt, v.r.envKeys, v.r.cfg.Env, nil)
-	_ = rt.Set("__ENV", v.env)
 	v.curEnv = v.env
-	_ = rt.Set("__VU", v.mv.ID)
 	lazy := rt.NewDynamicObject(&lazyGlobals{v: v})
 	if err := rt.GlobalObject().SetPrototype(lazy); err != nil {
 		return fmt.Errorf("scripting: globals: %w", err)
@@ -41,7 +42,7 @@ func (v *vu) installGlobals() error {
 // lazyGlobalNames are the globals lazyGlobals provides, in the order
 // Object.keys(Object.getPrototypeOf(globalThis)) lists them.
 var lazyGlobalNames = []string{
-	"__ITER", "require", "open", "console",
+	"__ENV", "__VU", "__ITER", "require", "open", "console",
 	"setTimeout", "clearTimeout", "setInterval", "clearInterval",
 	"TextEncoder", "TextDecoder",
 }
@@ -52,31 +53,33 @@ var lazyGlobalNames = []string{
 // it (through Object.getPrototypeOf(globalThis)) replace the built ones.
 type lazyGlobals struct {
 	v    *vu
-	vals map[string]goja.Value
+	vals modules.Values
 }
 
 // Get implements goja.DynamicObject.
 func (g *lazyGlobals) Get(key string) goja.Value {
-	if val, ok := g.vals[key]; ok {
+	if val, ok := g.vals.Get(key); ok {
 		return val
 	}
-	if key == "__ITER" {
+	switch key {
+	case "__ITER":
 		return g.v.rt.ToValue(g.v.curIter)
+	case "__ENV":
+		return g.v.curEnv
 	}
 	val := g.build(key)
 	if val == nil {
 		return nil
 	}
-	if g.vals == nil {
-		g.vals = make(map[string]goja.Value, 4)
-	}
-	g.vals[key] = val
+	g.vals.Set(key, val)
 	return val
 }
 
 func (g *lazyGlobals) build(key string) goja.Value {
 	v, rt := g.v, g.v.rt
 	switch key {
+	case "__VU":
+		return rt.ToValue(v.mv.ID)
 	case "require":
 		return v.requireFunc(v.r.main.dir)
 	case "open":
@@ -102,39 +105,28 @@ func (g *lazyGlobals) build(key string) goja.Value {
 
 // Set implements goja.DynamicObject.
 func (g *lazyGlobals) Set(key string, val goja.Value) bool {
-	if g.vals == nil {
-		g.vals = make(map[string]goja.Value, 4)
-	}
-	g.vals[key] = val
+	g.vals.Set(key, val)
 	return true
 }
 
 // Has implements goja.DynamicObject.
 func (g *lazyGlobals) Has(key string) bool {
-	if _, ok := g.vals[key]; ok {
-		return true
-	}
-	for _, n := range lazyGlobalNames {
-		if n == key {
-			return true
-		}
-	}
-	return false
+	return g.vals.Has(key) || slices.Contains(lazyGlobalNames, key)
 }
 
 // Delete implements goja.DynamicObject: a built-in global cannot be
 // deleted from the prototype (it would be rebuilt on the next use); a
 // value set on it is.
 func (g *lazyGlobals) Delete(key string) bool {
-	delete(g.vals, key)
+	g.vals.Delete(key)
 	return true
 }
 
 // Keys implements goja.DynamicObject.
 func (g *lazyGlobals) Keys() []string {
 	keys := append([]string(nil), lazyGlobalNames...)
-	for k := range g.vals {
-		if !slices.Contains(lazyGlobalNames, k) {
+	for i := range g.vals.Len() {
+		if k := g.vals.Name(i); !slices.Contains(lazyGlobalNames, k) {
 			keys = append(keys, k)
 		}
 	}
@@ -146,12 +138,12 @@ func (g *lazyGlobals) Keys() []string {
 // (k6 lets a script change __ENV; the change stays in its VU). base may be
 // nil; over, when not nil, is a scenario's env, shared too, read over base.
 type envObject struct {
-	keys  []string              // keys of base and over, sorted, shared
-	base  map[string]string     // the run's env, shared, read-only
-	over  map[string]string     // a scenario's env, shared, read-only
-	local map[string]goja.Value // values read or written by this VU
-	added []string              // keys written that base and over lack, in order
-	gone  map[string]bool       // deleted keys of base or over
+	keys  []string          // keys of base and over, sorted, shared
+	base  map[string]string // the run's env, shared, read-only
+	over  map[string]string // a scenario's env, shared, read-only
+	local modules.Values    // values read or written by this VU
+	added []string          // keys written that base and over lack, in order
+	gone  map[string]bool   // deleted keys of base or over
 	rt    *goja.Runtime
 }
 
@@ -186,40 +178,33 @@ func (e *envObject) shared(key string) (string, bool) {
 
 // Get implements goja.DynamicObject.
 func (e *envObject) Get(key string) goja.Value {
-	if val, ok := e.local[key]; ok {
+	if val, ok := e.local.Get(key); ok {
 		return val
 	}
 	if s, ok := e.shared(key); ok {
 		// Kept, so a script reading __ENV.X every iteration converts it once.
 		val := e.rt.ToValue(s)
-		e.setLocal(key, val)
+		e.local.Set(key, val)
 		return val
 	}
 	return nil
 }
 
-func (e *envObject) setLocal(key string, val goja.Value) {
-	if e.local == nil {
-		e.local = make(map[string]goja.Value, 2)
-	}
-	e.local[key] = val
-}
-
 // Set implements goja.DynamicObject.
 func (e *envObject) Set(key string, val goja.Value) bool {
 	delete(e.gone, key)
-	if _, ok := e.local[key]; !ok {
+	if !e.local.Has(key) {
 		if _, ok := e.shared(key); !ok {
 			e.added = append(e.added, key)
 		}
 	}
-	e.setLocal(key, val)
+	e.local.Set(key, val)
 	return true
 }
 
 // Has implements goja.DynamicObject.
 func (e *envObject) Has(key string) bool {
-	if _, ok := e.local[key]; ok {
+	if e.local.Has(key) {
 		return true
 	}
 	_, ok := e.shared(key)
@@ -228,7 +213,7 @@ func (e *envObject) Has(key string) bool {
 
 // Delete implements goja.DynamicObject.
 func (e *envObject) Delete(key string) bool {
-	delete(e.local, key)
+	e.local.Delete(key)
 	if i := slices.Index(e.added, key); i >= 0 {
 		e.added = slices.Delete(e.added, i, i+1)
 	}

@@ -26,7 +26,7 @@ type eventLoop struct {
 	wake  chan struct{}
 
 	pending int
-	timers  map[int64]*timer
+	timers  map[int64]*timer // made by the first setTimer
 	nextID  int64
 }
 
@@ -46,7 +46,7 @@ type timer struct {
 }
 
 func newEventLoop() *eventLoop {
-	return &eventLoop{wake: make(chan struct{}, 1), timers: map[int64]*timer{}}
+	return &eventLoop{wake: make(chan struct{}, 1)}
 }
 
 // register records one pending operation and returns the function that
@@ -140,6 +140,9 @@ func (l *eventLoop) setTimer(fn goja.Callable, d time.Duration, repeat bool, arg
 	l.nextID++
 	id := l.nextID
 	t := &timer{fn: fn, args: args, interval: d, repeat: repeat}
+	if l.timers == nil {
+		l.timers = map[int64]*timer{}
+	}
 	l.timers[id] = t
 	l.arm(id, t)
 	return id

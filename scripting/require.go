@@ -47,23 +47,23 @@ func unsupportedError(spec string) error {
 // runModule runs a local module in this VU (once; later calls return the
 // same exports) and returns its module.exports.
 func (v *vu) runModule(p *program) (goja.Value, error) {
-	if m, ok := v.modules[p.path]; ok {
-		return m.Get("exports"), nil
+	if m, ok := v.modules.Get(p.path); ok {
+		return m.(*goja.Object).Get("exports"), nil
 	}
 	module := v.rt.NewObject()
 	exports := v.rt.NewObject()
 	_ = module.Set("exports", exports)
 	// Cached before it runs, so circular imports see the partial exports
 	// as in CommonJS.
-	v.modules[p.path] = module
+	v.modules.Set(p.path, module)
 	fnv, err := v.rt.RunProgram(p.prog)
 	if err != nil {
-		delete(v.modules, p.path)
+		v.modules.Delete(p.path)
 		return nil, err
 	}
 	fn, ok := goja.AssertFunction(fnv)
 	if !ok {
-		delete(v.modules, p.path)
+		v.modules.Delete(p.path)
 		return nil, fmt.Errorf("scripting: %s did not compile to a module function", p.name)
 	}
 	// open() resolves against the module whose top level is running (as
@@ -72,7 +72,7 @@ func (v *vu) runModule(p *program) (goja.Value, error) {
 	_, err = fn(goja.Undefined(), module, exports, v.requireFunc(p.dir), v.builtinESMFunc())
 	v.initDirs = v.initDirs[:len(v.initDirs)-1]
 	if err != nil {
-		delete(v.modules, p.path)
+		v.modules.Delete(p.path)
 		return nil, err
 	}
 	return module.Get("exports"), nil
@@ -124,8 +124,8 @@ func (v *vu) require(dir, spec string) (goja.Value, error) {
 // requireJSON returns a .json file's parsed content (one copy per VU, the
 // bytes read once per process).
 func (v *vu) requireJSON(path string) (goja.Value, error) {
-	if m, ok := v.modules[path]; ok {
-		return m.Get("exports"), nil
+	if m, ok := v.modules.Get(path); ok {
+		return m.(*goja.Object).Get("exports"), nil
 	}
 	b, err := v.r.compiler.readFile(path)
 	if err != nil {
@@ -137,7 +137,7 @@ func (v *vu) requireJSON(path string) (goja.Value, error) {
 	}
 	module := v.rt.NewObject()
 	_ = module.Set("exports", val)
-	v.modules[path] = module
+	v.modules.Set(path, module)
 	return val, nil
 }
 
@@ -160,7 +160,7 @@ func resolveFile(abs string) (string, error) {
 // builtin returns this VU's instance of a built-in module, creating it on
 // first use.
 func (v *vu) builtin(name string) (goja.Value, error) {
-	if m, ok := v.builtins[name]; ok {
+	if m, ok := v.builtins.Get(name); ok {
 		return m, nil
 	}
 	var m goja.Value
@@ -180,7 +180,7 @@ func (v *vu) builtin(name string) (goja.Value, error) {
 		}
 		m = f(v)
 	}
-	v.builtins[name] = m
+	v.builtins.Set(name, m)
 	return m, nil
 }
 
@@ -217,11 +217,12 @@ func (v *vu) builtinNamespace(arg goja.Value) goja.Value {
 	if !ok {
 		return goja.Undefined()
 	}
-	for name, m := range v.builtins {
+	for i := range v.builtins.Len() {
+		name, m := v.builtins.At(i)
 		if m != goja.Value(mod) {
 			continue
 		}
-		if ns, ok := v.namespaces[name]; ok {
+		if ns, ok := v.namespaces.Get(name); ok {
 			return ns
 		}
 		ns := v.rt.NewObject()
@@ -231,10 +232,7 @@ func (v *vu) builtinNamespace(arg goja.Value) goja.Value {
 		if err := ns.DefineDataProperty("default", mod, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE); err != nil {
 			return goja.Undefined()
 		}
-		if v.namespaces == nil {
-			v.namespaces = make(map[string]*goja.Object)
-		}
-		v.namespaces[name] = ns
+		v.namespaces.Set(name, ns)
 		return ns
 	}
 	return goja.Undefined()

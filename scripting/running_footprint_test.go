@@ -100,7 +100,7 @@ export default function () { http.get(TARGET); sleep(30); }`})
 		}
 	}()
 
-	base := liveHeap()
+	base := settledHeap()
 	writeFootprintProfile(t, "base")
 	for i := range vus {
 		v, err := r.NewVU(context.Background(), uint64(i+1))
@@ -109,7 +109,7 @@ export default function () { http.get(TARGET); sleep(30); }`})
 		}
 		vus[i] = v
 	}
-	inited := liveHeap()
+	inited := settledHeap()
 	writeFootprintProfile(t, "init")
 	release()
 
@@ -137,7 +137,7 @@ export default function () { http.get(TARGET); sleep(30); }`})
 		t.Fatalf("%d of %d requests failed", failed, n)
 	}
 	pooled := liveHeap()
-	sleeping := liveHeap() // the sync.Pools' victims are gone after a second GC
+	sleeping := settledHeap()
 	runtime.KeepAlive(vus)
 	writeFootprintProfile(t, "sleep")
 
@@ -151,6 +151,13 @@ export default function () { http.get(TARGET); sleep(30); }`})
 	if perSleep > sleepBudget {
 		t.Errorf("heap per sleeping VU = %.1f KiB, over the budget of %d KiB", perSleep/1024, sleepBudget>>10)
 	}
+}
+
+// settledHeap is liveHeap after the sync.Pools' victims are gone (a
+// second GC): buffers pooled for the whole process are not a VU's.
+func settledHeap() int64 {
+	runtime.GC()
+	return liveHeap()
 }
 
 // startFootprintServer starts this test binary as the target server and

@@ -30,16 +30,17 @@ type vu struct {
 	tagCache *metrics.TagCache
 	tagBuf   []metrics.Tag
 
-	exports *goja.Object             // the main module's exports
-	fns     map[string]goja.Callable // resolved exported functions
+	exports *goja.Object // the main module's exports
+	fns     []exportedFn // resolved exported functions (a VU runs one or a few)
 
-	modules  map[string]*goja.Object // local module objects, by absolute path
-	builtins map[string]goja.Value   // built-in module objects, by canonical name
-	// namespaces are the import namespaces of built-in modules, by
-	// canonical name (builtinESM); esmFunc is the __builtinESM every
-	// module function receives. Both made on first use.
-	namespaces map[string]*goja.Object
-	esmFunc    goja.Value
+	// Small name-to-value lists, searched linearly (a Go map of one entry
+	// costs ~300 B per VU): modules are the local module objects by
+	// absolute path, builtins the built-in module objects and namespaces
+	// their import namespaces (builtinESM) by canonical name.
+	modules    modules.Values
+	builtins   modules.Values
+	namespaces modules.Values
+	esmFunc    goja.Value // the __builtinESM every module function receives, made on first use
 
 	metricProto *goja.Object                     // prototype of load/metrics objects
 	metricObjs  map[*goja.Object]*metrics.Metric // metric objects of this VU
@@ -47,11 +48,11 @@ type vu struct {
 
 	iter    int64             // __ITER of the next iteration
 	curIter int64             // __ITER of the running (or last) iteration
-	curEnv  *goja.Object      // the __ENV last set on the global object
+	curEnv  *goja.Object      // __ENV: the running (or last) scenario's
 	args    [1]goja.Value     // the argument of an iteration's call
 	it      *engine.Iteration // the running iteration, nil outside
 	group   string            // current group path
-	vuTags  map[string]string // tags written through exec.vu.tags
+	vuTags  map[string]string // tags written through exec.vu.tags, nil before the first
 	// vuTagsVer counts writes to vuTags; base is baseTags' list for
 	// baseKey (valid when baseValid), iterTags its interned set (nil
 	// until first use).
@@ -94,10 +95,6 @@ func (r *Runner) newVU(ctx context.Context, id uint64, opts *engine.Options) (*v
 		r:        r,
 		rt:       rt,
 		loop:     newEventLoop(),
-		modules:  map[string]*goja.Object{},
-		builtins: map[string]goja.Value{},
-		fns:      map[string]goja.Callable{},
-		vuTags:   map[string]string{},
 		expected: httpc.DefaultExpected,
 	}
 	v.mv = modules.VU{
@@ -216,12 +213,20 @@ func (v *vu) function(name string) goja.Callable {
 	if name == "" {
 		name = "default"
 	}
-	if fn, ok := v.fns[name]; ok {
-		return fn
+	for i := range v.fns {
+		if v.fns[i].name == name {
+			return v.fns[i].fn
+		}
 	}
 	fn, _ := goja.AssertFunction(v.exports.Get(name))
-	v.fns[name] = fn
+	v.fns = append(v.fns, exportedFn{name, fn})
 	return fn
+}
+
+// exportedFn is a resolved exported function (nil when not exported).
+type exportedFn struct {
+	name string
+	fn   goja.Callable
 }
 
 // call calls fn(args...) and runs the event loop until the loop is idle and
@@ -325,10 +330,7 @@ func (v *vu) RunIteration(ctx context.Context, it *engine.Iteration) error {
 	defer v.settle()
 	v.curIter = v.iter // __ITER, served by lazyGlobals
 	v.iter++
-	if env := v.envFor(it.Scenario); env != v.curEnv {
-		v.rt.Set("__ENV", env)
-		v.curEnv = env
-	}
+	v.curEnv = v.envFor(it.Scenario) // __ENV, served by lazyGlobals
 
 	exec := "default"
 	if it.Scenario != nil && it.Scenario.Exec != "" {

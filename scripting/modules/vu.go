@@ -105,45 +105,38 @@ func (m *Members) Object(rt *goja.Runtime, build func(name string) goja.Value) *
 type lazyObject struct {
 	m     *Members
 	build func(name string) goja.Value
-	vals  map[string]goja.Value // built or assigned members
-	gone  map[string]bool       // deleted members of m
-	added []string              // assigned names that m lacks, in order
+	vals  Values          // built or assigned members
+	gone  map[string]bool // deleted members of m
+	added []string        // assigned names that m lacks, in order
 }
 
 // Get implements goja.DynamicObject: a member of m is built on first use.
 func (o *lazyObject) Get(key string) goja.Value {
-	if v, ok := o.vals[key]; ok {
+	if v, ok := o.vals.Get(key); ok {
 		return v
 	}
 	if _, ok := o.m.index[key]; !ok || o.gone[key] {
 		return nil
 	}
 	v := o.build(key)
-	o.put(key, v)
+	o.vals.Set(key, v)
 	return v
-}
-
-func (o *lazyObject) put(key string, v goja.Value) {
-	if o.vals == nil {
-		o.vals = make(map[string]goja.Value, 4)
-	}
-	o.vals[key] = v
 }
 
 // Set implements goja.DynamicObject.
 func (o *lazyObject) Set(key string, v goja.Value) bool {
 	if _, ok := o.m.index[key]; ok {
 		delete(o.gone, key)
-	} else if _, ok := o.vals[key]; !ok {
+	} else if !o.vals.Has(key) {
 		o.added = append(o.added, key)
 	}
-	o.put(key, v)
+	o.vals.Set(key, v)
 	return true
 }
 
 // Has implements goja.DynamicObject.
 func (o *lazyObject) Has(key string) bool {
-	if _, ok := o.vals[key]; ok {
+	if o.vals.Has(key) {
 		return true
 	}
 	_, ok := o.m.index[key]
@@ -152,7 +145,7 @@ func (o *lazyObject) Has(key string) bool {
 
 // Delete implements goja.DynamicObject.
 func (o *lazyObject) Delete(key string) bool {
-	delete(o.vals, key)
+	o.vals.Delete(key)
 	if _, ok := o.m.index[key]; ok {
 		if o.gone == nil {
 			o.gone = map[string]bool{}
