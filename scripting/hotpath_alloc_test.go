@@ -50,6 +50,47 @@ export default function () {
 	}
 }
 
+// checksAllocBudget is what one iteration of bench/scenarios/checks.js
+//
+//	const res = http.get(TARGET);
+//	check(res, { 'status is 200': (r) => ..., 'body is hello world': (r) => ... });
+//	waiting.add(res.timings.waiting);
+//
+// may allocate in steady state. Measured: 48 (53 before check reused its
+// conditions' argument list, 2, and res.body reused the string of an equal
+// last body, 3). goja's share is 41: the script's check set (its two arrow
+// functions 16, the object ~7), enumerating the set's keys (Object.Keys)
+// 11, a callable for each condition 4, the value stack 3. The rest: the
+// response 3 and its body buffer 1 as in iterationAllocBudget, and
+// res.timings 3 (goja's dynamic object 2, the number 1). check's tag sets
+// and Trend.add cost nothing once warm.
+const checksAllocBudget = 48
+
+// TestIterationChecksAllocs guards checks.js's iteration (issue: its CPU per
+// request against wrk's) the way TestIterationAllocs guards http.get's.
+func TestIterationChecksAllocs(t *testing.T) {
+	run := warmVU(t, `
+import http from 'k6/http';
+import { check } from 'k6';
+import { Trend } from 'k6/metrics';
+const TARGET = __ENV.TARGET;
+const waiting = new Trend('bench_waiting', true);
+export default function () {
+  const res = http.get(TARGET);
+  const ok = check(res, {
+    'status is 200': (r) => r.status === 200,
+    'body is hello world': (r) => r.body === 'hello world!\n',
+  });
+  if (!ok) throw new Error('checks failed: ' + res.status + ' ' + JSON.stringify(res.body));
+  waiting.add(res.timings.waiting);
+}`)
+	got := testing.AllocsPerRun(500, run)
+	t.Logf("%.1f allocations per iteration (budget %d)", got, checksAllocBudget)
+	if got > checksAllocBudget {
+		t.Errorf("an iteration of checks.js allocates %.1f objects, budget %d", got, checksAllocBudget)
+	}
+}
+
 // warmVU loads src as main.js with TARGET set to cannedServer, makes VU 1
 // and runs 300 iterations (connection, buffers, tag sets, trend buffers and
 // goja's stack warm), and returns a function that runs one more iteration.

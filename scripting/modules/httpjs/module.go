@@ -46,6 +46,10 @@ type module struct {
 	// tags is scratch for the tag set of a sequential request (the client
 	// does not keep Request.Tags).
 	tags []metrics.Tag
+
+	// lastBody is the JavaScript string of the last text body the VU
+	// read, up to maxSharedBody bytes (see response.bodyValue).
+	lastBody sharedBody
 }
 
 // New returns the exports of the load/http module for vu: request functions,

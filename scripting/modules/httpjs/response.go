@@ -210,7 +210,8 @@ func (r *response) headerObject() *goja.Object {
 }
 
 // bodyValue is a string for text, an ArrayBuffer for binary, null when the
-// body was discarded or the request failed.
+// body was discarded or the request failed. A text body equal to the last
+// one the VU read is the same goja value (see sharedBody).
 func (r *response) bodyValue() goja.Value {
 	if r.r.Body == nil {
 		return goja.Null()
@@ -218,7 +219,36 @@ func (r *response) bodyValue() goja.Value {
 	if r.req.ResponseType == httpc.Binary {
 		return r.m.rt.ToValue(r.m.rt.NewArrayBuffer(r.r.Body))
 	}
-	return r.m.rt.ToValue(string(r.r.Body))
+	return r.m.lastBody.value(r.m.rt, r.r.Body)
+}
+
+// maxSharedBody is the largest body a sharedBody keeps: it stays with the
+// VU after the response is gone, and comparing with it costs up to this
+// many bytes when a body of the same length differs.
+const maxSharedBody = 512
+
+// sharedBody is the JavaScript string of the last text body a VU read.
+// A load test reads the same body over and over (a static page, a health
+// check, an API's fixed answer); reusing the string saves converting it,
+// three allocations (the bytes, the interface and goja's string value).
+// Scripts cannot tell: strings are primitives, compared by content, and
+// goja's string values do not change. The zero value is empty.
+type sharedBody struct {
+	s string     // the body, when v is set
+	v goja.Value // s as a JavaScript string, nil until the first body
+}
+
+// value is body as a JavaScript string.
+func (c *sharedBody) value(rt *goja.Runtime, body []byte) goja.Value {
+	if c.v != nil && string(body) == c.s { // compared without a conversion
+		return c.v
+	}
+	s := string(body)
+	v := rt.ToValue(s)
+	if len(s) <= maxSharedBody {
+		c.s, c.v = s, v
+	}
+	return v
 }
 
 // ms converts d to float milliseconds.
