@@ -419,6 +419,7 @@ func (x *execution) runArrivals() {
 		growWG   sync.WaitGroup
 		workerWG sync.WaitGroup
 		rec      *metrics.Recorder
+		lateBusy atomic.Int64 // VUs running a start made catchUpLag late
 	)
 	if e.cfg.Aggregator != nil {
 		rec = e.cfg.Aggregator.NewRecorder()
@@ -432,6 +433,9 @@ func (x *execution) runArrivals() {
 			stackgrow.To8KiB() // the 8 KiB an iteration needs, at once
 			for j := range v.work {
 				x.iterate(x.ctx, v, j.inScenario, j.intended, j.start)
+				if j.late {
+					lateBusy.Add(-1)
+				}
 				x.activate(-1)
 				free <- v
 			}
@@ -539,13 +543,27 @@ loop:
 			retire(minFree)
 			minFree, window = len(free), intended
 		}
+		// A start well behind its time is part of the scheduler catching up
+		// after a stall of its own (a starved CPU, a GC pause), and so is a
+		// start made while the VUs of such late starts still run: the VUs
+		// they need say nothing about what the load needs, so without a
+		// free VU it is dropped without adding one (k6 adds one), and it
+		// does not hold back retirement. With lateStarts "queue" every
+		// start counts: a queue makes the starts behind it late.
+		now := time.Now()
+		late := now.Sub(intended) >= catchUpLag
+		counts := queue || (!late && lateBusy.Load() == 0)
 		var v *svu
 		select {
 		case v = <-free:
-			minFree = min(minFree, len(free))
+			if counts {
+				minFree = min(minFree, len(free))
+			}
 		default:
-			minFree = 0
-			grow()
+			if counts {
+				minFree = 0
+				grow()
+			}
 			if !queue {
 				drop()
 				continue
@@ -554,6 +572,7 @@ loop:
 			select {
 			case v = <-free:
 				r.queued.Add(-1)
+				now = time.Now()
 			case <-x.endCh:
 				r.queued.Add(-1)
 				dropDue(k) // this start and the ones due since
@@ -563,12 +582,14 @@ loop:
 				break loop
 			}
 		}
-		now := time.Now()
 		if rec != nil {
 			rec.AddDuration(e.builtin.ScheduleLag, r.tags, now.Sub(intended))
 		}
 		x.activate(1)
-		v.work <- arrivalJob{inScenario: e.share.Global(k), intended: intended, start: now}
+		if late {
+			lateBusy.Add(1)
+		}
+		v.work <- arrivalJob{inScenario: e.share.Global(k), intended: intended, start: now, late: late}
 	}
 	// The scenario lasts its whole duration, even after its last start.
 	select {
@@ -602,10 +623,17 @@ loop:
 // needs, and a retired VU's id is reused by the next one created.
 const vuRetireWindow = 30 * time.Second
 
+// catchUpLag is how late a start must be to count as the scheduler
+// catching up after its own stall: without a free VU it is dropped without
+// adding a VU, and its shortage does not block retirement. Starts are
+// normally tens of µs late.
+const catchUpLag = time.Millisecond
+
 // arrivalJob is one arrival-rate start handed to a VU's goroutine.
 type arrivalJob struct {
 	inScenario      int64
 	intended, start time.Time
+	late            bool // started catchUpLag or more after intended
 }
 
 // sleepUntil waits until t; it returns false when stop closes or ctx is done
