@@ -77,13 +77,10 @@
 // (ScenarioPlan.Starts for a run to its end). When maxVUs exceeds
 // preAllocatedVUs, a start without a free VU makes the scenario create one
 // more VU in the background (one at a time); that start is dropped (or
-// queued), the next ones can use the new VU; not so a start 1 ms or more
-// late, or one made while such a late start's iteration runs (the
-// scheduler catching up after its own stall), unless lateStarts is
-// "queue". VUs above preAllocatedVUs
-// that a whole vuRetireWindow (30 s) of starts left idle are retired
-// (VUCloser.Close, vus_max lowered, id reused by the next VU created); k6
-// keeps them, so its pool only grows.
+// queued), the next ones can use the new VU. A start takes the VU freed
+// last; a VU above preAllocatedVUs idle for vuRetireIdle (30 s) is retired
+// (VUCloser.Close, vus_max lowered, id reused by the next VU created). k6
+// hands out the VU idle longest and keeps every VU, so its pool only grows.
 //
 // # VU pool
 //

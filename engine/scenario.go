@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -199,6 +198,60 @@ type svu struct {
 	// retired is set (before work is closed) when an arrival-rate
 	// scenario retires the VU instead of handing it back to the pool.
 	retired bool
+	// idleSince is the schedule second (runArrivals' epoch) at which the
+	// VU last became idle; guarded by idleVUs.mu.
+	idleSince int64
+}
+
+// idleVUs is an arrival-rate scenario's free VUs as a stack: a start takes
+// the VU freed last, so the VUs at the bottom are the ones the load has not
+// needed for longest, and those are the ones retired.
+type idleVUs struct {
+	mu    sync.Mutex
+	vus   []*svu        // bottom (idle longest) first
+	freed chan struct{} // a send (dropped when full) on every push
+}
+
+func (s *idleVUs) push(v *svu, epoch int64) {
+	s.mu.Lock()
+	v.idleSince = epoch
+	s.vus = append(s.vus, v)
+	s.mu.Unlock()
+	select {
+	case s.freed <- struct{}{}:
+	default:
+	}
+}
+
+// pop returns the VU freed last, or nil when none is free.
+func (s *idleVUs) pop() *svu {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.vus)
+	if n == 0 {
+		return nil
+	}
+	v := s.vus[n-1]
+	s.vus[n-1] = nil
+	s.vus = s.vus[:n-1]
+	return v
+}
+
+// takeIdle removes and returns up to max VUs idle since epoch before or
+// earlier, longest idle first.
+func (s *idleVUs) takeIdle(before int64, max int) []*svu {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for n < len(s.vus) && n < max && s.vus[n].idleSince <= before {
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	out := slices.Clone(s.vus[:n])
+	s.vus = slices.Delete(s.vus, 0, n)
+	return out
 }
 
 // iterate runs one iteration of v with ctx and counts it as completed or
@@ -408,9 +461,10 @@ func (x *execution) runArrivals() {
 	r := x.r
 	e := r.e
 	queue := r.cfg.LateStarts == LateStartsQueue
-	// free holds the idle VUs; each VU has its own goroutine (one goroutine
-	// per VU, as the scripting runtime wants) fed through its work channel.
-	free := make(chan *svu, max(r.maxVUs, 1))
+	// idle holds the free VUs, last freed on top; each VU has its own
+	// goroutine (one goroutine per VU, as the scripting runtime wants) fed
+	// through its work channel.
+	idle := &idleVUs{freed: make(chan struct{}, 1)}
 	var (
 		mu       sync.Mutex // guards all, growing, growErr
 		all      []*svu
@@ -419,7 +473,7 @@ func (x *execution) runArrivals() {
 		growWG   sync.WaitGroup
 		workerWG sync.WaitGroup
 		rec      *metrics.Recorder
-		lateBusy atomic.Int64 // VUs running a start made catchUpLag late
+		epoch    atomic.Int64 // seconds of schedule time since the start
 	)
 	if e.cfg.Aggregator != nil {
 		rec = e.cfg.Aggregator.NewRecorder()
@@ -433,17 +487,14 @@ func (x *execution) runArrivals() {
 			stackgrow.To8KiB() // the 8 KiB an iteration needs, at once
 			for j := range v.work {
 				x.iterate(x.ctx, v, j.inScenario, j.intended, j.start)
-				if j.late {
-					lateBusy.Add(-1)
-				}
 				x.activate(-1)
-				free <- v
+				idle.push(v, epoch.Load())
 			}
 			if v.retired {
 				e.pool.retire(v.pv)
 			}
 		}()
-		free <- v
+		idle.push(v, epoch.Load())
 	}
 	mu.Lock()
 	for _, pv := range e.pool.take(r.preAlloc) {
@@ -474,39 +525,21 @@ func (x *execution) runArrivals() {
 			addVU(pv)
 		}()
 	}
-	// retire retires up to n idle VUs, highest ids first, keeping at least
-	// preAllocatedVUs.
-	retire := func(n int) {
+	// retire retires the VUs idle since epoch before or earlier, longest
+	// idle first, keeping at least preAllocatedVUs.
+	retire := func(before int64) {
 		mu.Lock()
 		defer mu.Unlock()
-		n = min(n, len(all)-int(r.preAlloc))
-		if n <= 0 {
-			return
-		}
-		var idle []*svu
-	drain:
-		for {
-			select {
-			case v := <-free:
-				idle = append(idle, v)
-			default:
-				break drain
-			}
-		}
-		slices.SortFunc(idle, func(a, b *svu) int { return cmp.Compare(b.pv.id, a.pv.id) })
-		n = min(n, len(idle))
-		for _, v := range idle[:n] {
+		gone := idle.takeIdle(before, len(all)-int(r.preAlloc))
+		for _, v := range gone {
 			v.retired = true
 			close(v.work)
 		}
-		for _, v := range idle[n:] {
-			free <- v
+		if len(gone) > 0 {
+			all = slices.DeleteFunc(all, func(w *svu) bool { return w.retired })
 		}
-		all = slices.DeleteFunc(all, func(w *svu) bool { return w.retired })
 	}
-	// minFree is the fewest idle VUs any start of the current retirement
-	// window left (0 once a start found none).
-	minFree, window := len(free), x.start
+	nextEpoch := x.start.Add(time.Second)
 	drop := func() {
 		r.dropped.Add(1)
 		if rec != nil {
@@ -539,57 +572,42 @@ loop:
 			}
 			break
 		}
-		if intended.Sub(window) >= vuRetireWindow {
-			retire(minFree)
-			minFree, window = len(free), intended
+		if !intended.Before(nextEpoch) {
+			for !intended.Before(nextEpoch) {
+				nextEpoch = nextEpoch.Add(time.Second)
+				epoch.Add(1)
+			}
+			retire(epoch.Load() - int64(vuRetireIdle/time.Second))
 		}
-		// A start well behind its time is part of the scheduler catching up
-		// after a stall of its own (a starved CPU, a GC pause), and so is a
-		// start made while the VUs of such late starts still run: the VUs
-		// they need say nothing about what the load needs, so without a
-		// free VU it is dropped without adding one (k6 adds one), and it
-		// does not hold back retirement. With lateStarts "queue" every
-		// start counts: a queue makes the starts behind it late.
-		now := time.Now()
-		late := now.Sub(intended) >= catchUpLag
-		counts := queue || (!late && lateBusy.Load() == 0)
-		var v *svu
-		select {
-		case v = <-free:
-			if counts {
-				minFree = min(minFree, len(free))
-			}
-		default:
-			if counts {
-				minFree = 0
-				grow()
-			}
+		v := idle.pop()
+		if v == nil {
+			grow()
 			if !queue {
 				drop()
 				continue
 			}
 			r.queued.Add(1)
-			select {
-			case v = <-free:
-				r.queued.Add(-1)
-				now = time.Now()
-			case <-x.endCh:
-				r.queued.Add(-1)
-				dropDue(k) // this start and the ones due since
-				break loop
-			case <-x.ctx.Done():
-				r.queued.Add(-1)
-				break loop
+			for v == nil {
+				select {
+				case <-idle.freed:
+					v = idle.pop()
+				case <-x.endCh:
+					r.queued.Add(-1)
+					dropDue(k) // this start and the ones due since
+					break loop
+				case <-x.ctx.Done():
+					r.queued.Add(-1)
+					break loop
+				}
 			}
+			r.queued.Add(-1)
 		}
+		now := time.Now()
 		if rec != nil {
 			rec.AddDuration(e.builtin.ScheduleLag, r.tags, now.Sub(intended))
 		}
 		x.activate(1)
-		if late {
-			lateBusy.Add(1)
-		}
-		v.work <- arrivalJob{inScenario: e.share.Global(k), intended: intended, start: now, late: late}
+		v.work <- arrivalJob{inScenario: e.share.Global(k), intended: intended, start: now}
 	}
 	// The scenario lasts its whole duration, even after its last start.
 	select {
@@ -614,26 +632,20 @@ loop:
 	e.pool.put(back...)
 }
 
-// vuRetireWindow is how long the VUs an arrival-rate scenario added above
-// its preAllocatedVUs may stay unneeded before they are retired: when every
-// start of a window left at least m VUs idle, m of them (down to
-// preAllocatedVUs) are closed and released. k6 keeps every VU it adds, so
-// a long run holds the most that any one stall (a GC pause, a slow
-// response burst) ever needed; retiring keeps the pool at what the load
-// needs, and a retired VU's id is reused by the next one created.
-const vuRetireWindow = 30 * time.Second
-
-// catchUpLag is how late a start must be to count as the scheduler
-// catching up after its own stall: without a free VU it is dropped without
-// adding a VU, and its shortage does not block retirement. Starts are
-// normally tens of µs late.
-const catchUpLag = time.Millisecond
+// vuRetireIdle is how long a VU an arrival-rate scenario added above its
+// preAllocatedVUs may stay idle before it is retired (closed, vus_max
+// lowered, its id reused by the next VU created). Starts take the VU freed
+// last, so only VUs the load stopped needing stay idle that long: the pool
+// keeps what the recurring peaks need (including the bursts after the load
+// generator's own stalls) and lets go of what one stall needed once. k6
+// keeps every VU it adds, so its pool holds the most any moment of the run
+// ever needed.
+const vuRetireIdle = 30 * time.Second
 
 // arrivalJob is one arrival-rate start handed to a VU's goroutine.
 type arrivalJob struct {
 	inScenario      int64
 	intended, start time.Time
-	late            bool // started catchUpLag or more after intended
 }
 
 // sleepUntil waits until t; it returns false when stop closes or ctx is done
