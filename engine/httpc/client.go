@@ -207,14 +207,14 @@ func (c *Client) abort() {
 // records nothing (ErrorCode 1020). The deadline of the whole call (all hops)
 // is req.Timeout, else Config.Timeout; cancelling ctx aborts it.
 func (c *Client) Do(ctx context.Context, req *Request, resp *Response) {
-	// The hop lives on the caller's stack: the client keeps nothing of the
-	// call (a hop kept in the client kept req alive, and with it the
-	// script's response object that holds it, 1 KiB per sleeping VU).
-	var h hopState
-	c.do(ctx, &h, req, resp)
-}
-
-func (c *Client) do(ctx context.Context, h *hopState, req *Request, resp *Response) {
+	// The hop lives in this frame: the client keeps nothing of the call (a
+	// hop kept in the client kept req alive, and with it the script's
+	// response object that holds it, 1 KiB per sleeping VU). Its fields
+	// are set one by one: a composite literal would add a second hopState
+	// to the frame, and the deepest stack of an iteration, which must stay
+	// under the VU goroutine's 8 KiB, goes through here.
+	var hs hopState
+	h := &hs
 	resetResponse(resp)
 	resp.URL = req.URL
 	timeout := req.Timeout
@@ -233,10 +233,8 @@ func (c *Client) do(ctx context.Context, h *hopState, req *Request, resp *Respon
 		resp.Error, resp.ErrorCode = msg, ErrCodeInvalidURL
 		return
 	}
-	*h = hopState{
-		req: req, method: req.Method, body: req.Body, url: req.URL, deadline: deadline,
-		jar: c.jar, sendAuth: true, sendCookieHeader: true,
-	}
+	h.req, h.method, h.body, h.url, h.deadline = req, req.Method, req.Body, req.URL, deadline
+	h.jar, h.sendAuth, h.sendCookieHeader = c.jar, true, true
 	if req.Jar != nil {
 		h.jar = req.Jar
 	}
