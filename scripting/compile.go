@@ -232,6 +232,105 @@ func hubHelpers(code string) (string, int, bool) {
 	return code, n, esm
 }
 
+// hubParam is the name under which a module function receives the module
+// hub a second time (the same function as __builtinESM), short enough that
+// a helper's call can be rewritten to a hub call of the same length.
+const hubParam = "__lh"
+
+// hubCallSites rewrites the calls esbuild generates of the helpers that
+// hubHelpers left as one-line hub calls into direct calls of the hub:
+// `__toESM(` becomes `__lh(4,`, `__export(` `__lh(1, ` and so on, padded
+// to the same length, so that positions (and the source map) stay valid.
+// A helper with no call left loses its definition (and so does one
+// that had none): each was an arrow function object, ~0.5 KiB per VU and
+// module. Only the shapes esbuild
+// generates are rewritten, a call at the start of a line or after
+// "module.exports = " or "var name = " there; code that already mentions
+// hubParam is left alone. It returns the code and how many calls it
+// rewrote: the module function needs the hubParam parameter when that is
+// not 0.
+func hubCallSites(code string) (string, int) {
+	if strings.Contains(code, hubParam) {
+		return code, 0
+	}
+	// The helper block as hubHelpers left it: its lines, and the empty
+	// lines that replace what it removed.
+	end := 0
+	for end < len(code) {
+		if code[end] == '\n' {
+			end++
+			continue
+		}
+		e := helperBlockEnd(code[end:])
+		if e == 0 {
+			break
+		}
+		end += e
+	}
+	total := 0
+	for k, rw := range hubRewrites {
+		def := rw.to
+		i := strings.Index(code[:end], def)
+		if i < 0 || (i > 0 && code[i-1] != '\n') {
+			continue
+		}
+		name := def[len("var "):strings.Index(def, " =")]
+		call := name + "("
+		hub := hubParam + "(" + string(rune('1'+k)) + ","
+		hub += strings.Repeat(" ", len(call)-len(hub))
+		var b strings.Builder
+		b.WriteString(code[:end])
+		n := 0
+		for off := end; off < len(code); {
+			line := code[off:]
+			if j := strings.IndexByte(line, '\n'); j >= 0 {
+				line = line[:j+1]
+			}
+			if p := strings.Index(line, call); p >= 0 && generatedCallPrefix(line[:p]) {
+				b.WriteString(line[:p])
+				b.WriteString(hub)
+				b.WriteString(line[p+len(call):])
+				n++
+			} else {
+				b.WriteString(line)
+			}
+			off += len(line)
+		}
+		if n > 0 {
+			code = b.String()
+			total += n
+		}
+		if strings.Count(code, name) == 1 {
+			code = code[:i] + code[i+len(def):]
+			end -= len(def)
+		}
+	}
+	return code, total
+}
+
+// generatedCallPrefix reports whether p, the start of a line before a
+// helper's call, is one esbuild generates: nothing, "module.exports = " or
+// "var name = ".
+func generatedCallPrefix(p string) bool {
+	if p == "" || p == "module.exports = " {
+		return true
+	}
+	rest, ok := strings.CutPrefix(p, "var ")
+	if !ok {
+		return false
+	}
+	name, ok := strings.CutSuffix(rest, " = ")
+	if !ok || name == "" {
+		return false
+	}
+	for i, r := range name {
+		if !(r == '_' || r == '$' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || i > 0 && '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
 // rewriteHelpers applies helperRewrites to esbuild's output, each at most
 // once and only within the helper block (see helperBlockEnd). It returns
 // the code and how many rewrites applied.
@@ -299,12 +398,20 @@ func compileSource(abs, name string, src []byte) (*program, error) {
 	}
 	code, _ := rewriteHelpers(string(res.Code))
 	code, _, esm := hubHelpers(code)
+	params := "module, exports, require, __builtinESM"
 	if !esm {
 		code = routeToESM(code)
+	} else {
+		var n int
+		if code, n = hubCallSites(code); n > 0 {
+			// Line 1 holds esbuild's helpers here, not user code: the
+			// longer parameter list moves no position a user sees.
+			params += ", " + hubParam
+		}
 	}
 	// The wrapper shares the first line with the code, so line numbers of
 	// the generated code (and thus the source map) stay valid.
-	wrapped := "(function(module, exports, require, __builtinESM){" + code + "\n})"
+	wrapped := "(function(" + params + "){" + code + "\n})"
 	prog, err := goja.Compile(name, wrapped, false)
 	if err != nil {
 		return nil, &Error{ExitCode: ExitScriptError, Message: compileErrorMessage(name, err)}

@@ -68,6 +68,52 @@ export const a = 1; export default function () { return lib + ns.b; }`
 	}
 }
 
+// hubCallSites turns esbuild's calls of the hub helpers into calls of the
+// hub without moving any position and drops the helpers left without a
+// call; it keeps a helper another helper still uses (__reExport's
+// __copyProps), and text that only looks like a call (with the helper it
+// names).
+func TestHubCallSites(t *testing.T) {
+	src := `import lib from './lib.js'; import * as ns from './ns.js';
+export * from './all.js';
+const s = "x = __toESM(y)";
+export const a = 1; export default function () { return lib + ns.b + s; }`
+	res := api.Transform(src, api.TransformOptions{Loader: api.LoaderJS, Format: api.FormatCommonJS, Target: api.ES2017})
+	if len(res.Errors) > 0 {
+		t.Fatal(res.Errors[0].Text)
+	}
+	code, _ := rewriteHelpers(string(res.Code))
+	code, _, _ = hubHelpers(code)
+	got, n := hubCallSites(code)
+	if n != 4 { // __export, __toCommonJS, two __toESM
+		t.Errorf("%d calls rewritten, want 4:\n%s", n, got)
+	}
+	before, after := strings.Split(code, "\n"), strings.Split(got, "\n")
+	if len(before) != len(after) {
+		t.Fatalf("line count %d -> %d", len(before), len(after))
+	}
+	for i := range before {
+		if after[i] != "" && len(after[i]) != len(before[i]) {
+			t.Errorf("line %d changed length: %q -> %q", i+1, before[i], after[i])
+		}
+	}
+	for _, gone := range []string{"var __export =", "var __toCommonJS ="} {
+		if strings.Contains(got, gone) {
+			t.Errorf("%s... is still defined:\n%s", gone, got)
+		}
+	}
+	if !strings.Contains(got, "var __copyProps =") || !strings.Contains(got, "__reExport(") {
+		t.Errorf("__copyProps, which __reExport calls, was dropped:\n%s", got)
+	}
+	if !strings.Contains(got, `"x = __toESM(y)"`) || !strings.Contains(got, "var __toESM =") {
+		t.Errorf("a string was rewritten, or the helper it names was dropped:\n%s", got)
+	}
+	// Code that already uses the hub's name is left as it is.
+	if out, n := hubCallSites(code + "\nvar __lh = 1;"); n != 0 || out != code+"\nvar __lh = 1;" {
+		t.Errorf("code naming %s was rewritten", hubParam)
+	}
+}
+
 // Modules keep ES module semantics with the rewritten helpers: named and
 // default exports, namespaces, live bindings, CommonJS interop, circular
 // imports and the exports object the runner reads options from.
@@ -98,6 +144,26 @@ export default function () {
 	if got := r.Options().Tags["t"]; got != "v" {
 		t.Errorf("options.tags.t = %q, want v", got)
 	}
+	noErrors(t, e.iterate(r, 1, testScenario("s"), 1))
+}
+
+// The namespace of a built-in module: `default` is the module object, its
+// members are inherited, and it takes no new properties.
+func TestBuiltinNamespace(t *testing.T) {
+	e := newEnv(t)
+	r := e.script(`
+import http from 'k6/http';
+import * as ns from 'k6/http';
+import k6, { sleep } from 'k6';
+const want = (cond, what) => { if (!cond) throw new Error(what); };
+want(ns.default === http && typeof ns.get === 'function' && ns.get === http.get, 'members');
+want('get' in ns && 'default' in ns && !('nope' in ns), 'in');
+want(Object.keys(ns).join() === 'default', 'keys ' + Object.keys(ns));
+want(Object.getPrototypeOf(ns) === http, 'prototype');
+want(k6.sleep === sleep, 'default and named imports of k6');
+ns.added = 1;
+want(ns.added === undefined, 'a new property');
+export default function () {}`)
 	noErrors(t, e.iterate(r, 1, testScenario("s"), 1))
 }
 
@@ -194,7 +260,7 @@ export default function () { http.get(TARGET); sleep(1); }`, 18 << 10},
 			r.SetOptions(r.Options())
 			const n = 50
 			vus := make([]engine.VU, 0, n)
-			before := liveHeap()
+			before := settledHeap()
 			for i := range n {
 				v, err := r.NewVU(context.Background(), uint64(i+1))
 				if err != nil {
@@ -202,7 +268,7 @@ export default function () { http.get(TARGET); sleep(1); }`, 18 << 10},
 				}
 				vus = append(vus, v)
 			}
-			per := (liveHeap() - before) / n
+			per := (settledHeap() - before) / n
 			runtime.KeepAlive(vus)
 			t.Logf("heap per VU: %.1f KiB (budget %d KiB)", float64(per)/1024, tc.budget>>10)
 			if per > tc.budget {

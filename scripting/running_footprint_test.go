@@ -101,6 +101,7 @@ export default function () { http.get(TARGET); sleep(30); }`})
 	}()
 
 	base := settledHeap()
+	baseStacks := stackInuse()
 	writeFootprintProfile(t, "base")
 	for i := range vus {
 		v, err := r.NewVU(context.Background(), uint64(i+1))
@@ -138,6 +139,7 @@ export default function () { http.get(TARGET); sleep(30); }`})
 	}
 	pooled := liveHeap()
 	sleeping := settledHeap()
+	stacks := stackInuse()
 	runtime.KeepAlive(vus)
 	writeFootprintProfile(t, "sleep")
 
@@ -145,6 +147,9 @@ export default function () { http.get(TARGET); sleep(30); }`})
 	perSleep := float64(sleeping-base) / n
 	t.Logf("heap per VU: %.1f KiB after NewVU (budget %d KiB), %.1f KiB while sleeping (budget %d KiB), +%.1f KiB for the iteration; the pools' buffers, not counted: %.1f KiB",
 		perInit/1024, initBudget>>10, perSleep/1024, sleepBudget>>10, (perSleep-perInit)/1024, float64(pooled-sleeping)/n/1024)
+	// Not asserted (the runtime sizes the test's goroutines as it likes):
+	// the stacks the VUs' goroutines hold while they sleep.
+	t.Logf("stacks: %.1f KiB per sleeping VU", float64(stacks-baseStacks)/n/1024)
 	if perInit > initBudget {
 		t.Errorf("heap per VU after NewVU = %.1f KiB, over the budget of %d KiB", perInit/1024, initBudget>>10)
 	}
@@ -158,6 +163,12 @@ export default function () { http.get(TARGET); sleep(30); }`})
 func settledHeap() int64 {
 	runtime.GC()
 	return liveHeap()
+}
+
+func stackInuse() int64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.StackInuse)
 }
 
 // startFootprintServer starts this test binary as the target server and

@@ -40,7 +40,7 @@ type vu struct {
 	modules    modules.Values
 	builtins   modules.Values
 	namespaces modules.Values
-	esmFunc    goja.Value // the __builtinESM every module function receives, made on first use
+	requireFns modules.Values // require (and module hub) by directory, see requireFunc
 
 	metricProto *goja.Object                     // prototype of load/metrics objects
 	metricObjs  map[*goja.Object]*metrics.Metric // metric objects of this VU
