@@ -260,7 +260,7 @@ func (v *vu) setTimer(call goja.FunctionCall, repeat bool) goja.Value {
 	if len(call.Arguments) > 2 {
 		args = append(args, call.Arguments[2:]...)
 	}
-	id := v.loop.setTimer(fn, time.Duration(ms*float64(time.Millisecond)), repeat, args)
+	id := v.eventLoop().setTimer(fn, time.Duration(ms*float64(time.Millisecond)), repeat, args)
 	return v.rt.ToValue(id)
 }
 

@@ -82,6 +82,9 @@ func (l *eventLoop) registerAt(due time.Time) func(fn func() error) {
 // run runs queued callbacks until the loop is idle, a callback fails, or
 // ctx is done.
 func (l *eventLoop) run(ctx context.Context) error {
+	if l == nil {
+		return nil // never used: nothing pending
+	}
 	for {
 		l.mu.Lock()
 		q := l.queue
@@ -113,9 +116,15 @@ func (l *eventLoop) run(ctx context.Context) error {
 	}
 }
 
+// run, reset and clearTimer accept a nil loop, a VU's until its first
+// timer or asynchronous operation (vu.eventLoop).
+
 // reset drops every pending operation and timer (end of an iteration that
 // failed or was cut, so nothing leaks into the next one).
 func (l *eventLoop) reset() {
+	if l == nil {
+		return
+	}
 	for id, t := range l.timers {
 		t.t.Stop()
 		delete(l.timers, id)
@@ -168,6 +177,9 @@ func (l *eventLoop) arm(id int64, t *timer) {
 
 // clearTimer cancels the timer id; unknown ids are ignored.
 func (l *eventLoop) clearTimer(id int64) {
+	if l == nil {
+		return
+	}
 	t, ok := l.timers[id]
 	if !ok {
 		return

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -155,6 +157,63 @@ export default function () { http.get(TARGET); sleep(30); }`})
 	}
 	if perSleep > sleepBudget {
 		t.Errorf("heap per sleeping VU = %.1f KiB, over the budget of %d KiB", perSleep/1024, sleepBudget>>10)
+	}
+}
+
+// The VU's interrupt hook also aborts its HTTP request in flight (the
+// client registers nothing of its own on the iteration's context): an
+// iteration cancelled in a slow request ends at once, on this context and
+// on the next one, and the next request runs clean.
+func TestCancelAbortsRequest(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		}
+		_, _ = io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	e := newEnv(t)
+	e.write(map[string]string{"main.js": `
+import http from 'k6/http';
+export default function () {
+  const res = http.get(__ENV.TARGET + (__ITER % 2 === 0 ? '/slow' : '/fast'));
+  if (__ITER % 2 === 1 && res.status !== 200) throw new Error('status ' + res.status + ' ' + res.error);
+}`})
+	cfg := e.config()
+	cfg.Env["TARGET"] = srv.URL
+	r, err := Load(context.Background(), filepath.Join(e.dir, "main.js"), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.SetOptions(r.Options())
+	v, err := r.NewVU(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.(engine.VUCloser).Close()
+	sc := testScenario("s")
+	for round := range 2 {
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(200*time.Millisecond, cancel)
+		start := time.Now()
+		if err := v.RunIteration(ctx, &engine.Iteration{Scenario: sc, VUID: 1, Start: start}); err != nil {
+			t.Fatalf("round %d: cancelled iteration: %v", round, err)
+		}
+		if took := time.Since(start); took > 2*time.Second {
+			t.Fatalf("round %d: the cancelled iteration took %v", round, took)
+		}
+		ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
+		err := v.RunIteration(ctx2, &engine.Iteration{Scenario: sc, VUID: 1, Start: time.Now()})
+		cancel2()
+		if err != nil {
+			t.Fatalf("round %d: the iteration after: %v", round, err)
+		}
+	}
+	if got := r.iterationsInterrupted.Load(); got != 2 {
+		t.Errorf("iterations interrupted = %d, want 2", got)
 	}
 }
 

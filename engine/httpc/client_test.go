@@ -189,6 +189,36 @@ func TestContextCancelAbortsRequest(t *testing.T) {
 	}
 }
 
+// A client watched by its owner registers nothing on the owner's context,
+// and the owner's Abort ends the request in flight.
+func TestWatchedByOwner(t *testing.T) {
+	s := newServer(t)
+	r := newRig(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r.c.WatchedBy(ctx)
+	time.AfterFunc(200*time.Millisecond, r.c.Abort)
+	var resp Response
+	begin := time.Now()
+	r.c.Do(ctx, get(s.URL+"/delay?ms=3000"), &resp)
+	if took := time.Since(begin); took > time.Second || resp.Status != 0 || resp.ErrorCode == 0 {
+		t.Fatalf("took %v status %d code %d %q", took, resp.Status, resp.ErrorCode, resp.Error)
+	}
+	if r.c.stopWatch != nil {
+		t.Error("the client registered on its owner's context")
+	}
+	r.c.Do(ctx, get(s.URL+"/fast"), &resp)
+	if resp.Status != 200 {
+		t.Fatalf("after an aborted request: %d %q", resp.Status, resp.Error)
+	}
+	// Without the owner, the client watches the context itself again.
+	r.c.WatchedBy(nil)
+	r.c.Do(ctx, get(s.URL+"/fast"), &resp)
+	if r.c.stopWatch == nil || r.c.watched != ctx {
+		t.Error("the client does not watch the context it was left with")
+	}
+}
+
 func TestPathSentAsGiven(t *testing.T) {
 	s := newServer(t)
 	r := newRig(t, nil)
