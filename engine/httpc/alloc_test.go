@@ -5,6 +5,7 @@ package httpc
 import (
 	"context"
 	"net"
+	"strconv"
 	"testing"
 
 	"github.com/valyala/fasthttp"
@@ -44,6 +45,38 @@ func TestDoAllocations(t *testing.T) {
 	}
 	if allocs != 0 {
 		t.Errorf("Do allocates %v times per request, want 0", allocs)
+	}
+}
+
+// An iteration with more distinct requests than the client remembers tag
+// sets of (tagMemos) builds each request's tag list again: on the stack,
+// without allocating.
+func TestDoAllocationsManyTagSets(t *testing.T) {
+	r := newRig(t, nil)
+	base := newFastServer(t)
+	var reqs []*Request
+	for i := range tagMemos + 3 {
+		reqs = append(reqs, get(base+"/fast/"+strconv.Itoa(i)))
+	}
+	var resp Response
+	// Warm up past AllocsPerRun's rounds, then flush: the recorder's
+	// sample buffers keep the capacity they grew to.
+	for range 25 {
+		for _, req := range reqs {
+			r.c.Do(context.Background(), req, &resp)
+		}
+	}
+	r.agg.Flush()
+	allocs := testing.AllocsPerRun(20, func() {
+		for _, req := range reqs {
+			r.c.Do(context.Background(), req, &resp)
+		}
+	})
+	if resp.Status != 200 {
+		t.Fatalf("status %d %q", resp.Status, resp.Error)
+	}
+	if allocs != 0 {
+		t.Errorf("%d requests with distinct tag sets allocate %v times, want 0", len(reqs), allocs)
 	}
 }
 

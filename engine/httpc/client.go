@@ -66,7 +66,6 @@ type Client struct {
 	cookieBuf []byte
 	statusBuf []byte
 	decBuf    []byte
-	tagBuf    []metrics.Tag
 	memo      []tagMemo // recent tag sets, up to tagMemos (record.go)
 	memoNext  int
 	group     *metrics.Group // the samples of one hop (record.go)
