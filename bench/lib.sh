@@ -22,12 +22,20 @@
 #   NGINX_CPU  CPU nginx is pinned to (default 0)
 #   CLIENT_CPU CPU the client under test is pinned to (default 1)
 #   KEEP=1     keep the temp dir (nginx config, logs, raw outputs) for inspection
+#   BENCH_RT=1 run nginx and the measured programs under SCHED_FIFO (chrt -f 10),
+#              so other work on a shared machine cannot preempt them: for the
+#              long RSS runs (soak.sh), where a starved client would add VUs
+#              for its own stalls; not for CPU comparisons
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 LOAD_BIN=${LOAD_BIN:-$ROOT/bin/load}
 NGINX_CPU=${NGINX_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
+RT_PREFIX=()
+if [ "${BENCH_RT:-0}" = 1 ]; then
+  RT_PREFIX=(chrt -f 10)
+fi
 WORK=""
 LOAD_VERSION=""
 NGINX_PID=""
@@ -169,7 +177,7 @@ http {
 }
 EOF
     : >"$dir/error.log"
-    taskset -c "$NGINX_CPU" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
+    ${RT_PREFIX[@]+"${RT_PREFIX[@]}"} taskset -c "$NGINX_CPU" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
     NGINX_PID=$!
     local _
     for _ in $(seq 1 50); do
@@ -218,7 +226,7 @@ timed() {
   shift
   local rc=0
   /usr/bin/time -f '%e %U %S %M' -o "$file" \
-    timeout -k 5 "${TIMED_LIMIT:-300}" "$@" >"$file.out" 2>"$file.err" || rc=$?
+    timeout -k 5 "${TIMED_LIMIT:-300}" ${RT_PREFIX[@]+"${RT_PREFIX[@]}"} "$@" >"$file.out" 2>"$file.err" || rc=$?
   # GNU time prefixes "Command exited with non-zero status N" on failure.
   local last
   last=$(tail -n 1 "$file")
@@ -236,7 +244,7 @@ leaf_pid() {
     done
     # Done once the leaf is not one of the wrappers any more.
     case $(cat "/proc/$pid/comm" 2>/dev/null) in
-    time | timeout | taskset | env | bash | "") sleep 0.1 ;;
+    time | timeout | taskset | chrt | env | bash | "") sleep 0.1 ;;
     *)
       echo "$pid"
       return 0

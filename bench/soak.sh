@@ -11,7 +11,9 @@
 #   SOAK_RATE=10000    iterations (requests) per second
 #   SOAK_SHORT=60      the short run, seconds
 #   SOAK_LONG=600      the long run, seconds (3600 for the hour)
-#   LOAD_BIN, NGINX_CPU, KEEP: see bench/lib.sh
+#   LOAD_BIN, NGINX_CPU, KEEP, BENCH_RT: see bench/lib.sh (BENCH_RT=1 on a
+#   shared machine: a client starved by other work adds VUs for its own
+#   stalls, and the RSS then measures the neighbours, not Loadline)
 #
 # Output: each run's peak RSS (GNU time) and, for the long run, the largest
 # RSS sampled in each tenth of it (a rising series is growth, a flat one is
