@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -20,6 +21,9 @@ type program struct {
 	name string // display name used in positions
 	dir  string // absolute directory, for relative imports and open()
 	prog *goja.Program
+	// fixed are the exports whose binding cannot change after the module's
+	// top level ran (fixedExports): their getters are replaced by values.
+	fixed []string
 }
 
 // compiler transforms and compiles local files once per process.
@@ -416,8 +420,70 @@ func compileSource(abs, name string, src []byte) (*program, error) {
 	if err != nil {
 		return nil, &Error{ExitCode: ExitScriptError, Message: compileErrorMessage(name, err)}
 	}
-	return &program{path: abs, name: name, dir: filepath.Dir(abs), prog: prog}, nil
+	return &program{path: abs, name: name, dir: filepath.Dir(abs), prog: prog, fixed: fixedExports(code)}, nil
 }
+
+// fixedExports returns the exports of esbuild's output whose local binding
+// cannot change once the module's top level has run: a `const`, or a
+// function declaration whose name occurs nowhere but in its declaration
+// and the export's getter. esbuild exports every binding through a getter
+// closure (`name: () => local`, one line each in the __export call), for
+// live bindings; the module hub replaces the getters of these by their
+// values when the top level returns (vu.fixExports), and the closures,
+// ~0.5 KiB each per VU, are freed. Exports of other shapes keep theirs.
+func fixedExports(code string) []string {
+	lines := strings.Split(code, "\n")
+	start := -1
+	for i, l := range lines {
+		if (strings.HasPrefix(l, hubParam+"(1,") || strings.HasPrefix(l, "__export(")) && strings.HasSuffix(l, "{") {
+			start = i + 1
+			break
+		}
+	}
+	if start < 0 {
+		return nil
+	}
+	end := start
+	for end < len(lines) && lines[end] != "});" {
+		end++
+	}
+	// The code without the __export call, where a use of a local is not
+	// its getter.
+	rest := strings.Join(lines[:start-1], "\n") + "\n" + strings.Join(lines[min(end+1, len(lines)):], "\n")
+	var fixed []string
+	for _, l := range lines[start:end] {
+		m := exportGetter.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		key, local := m[1], m[2]
+		decl := func(prefix string) bool {
+			for _, d := range lines {
+				if strings.HasPrefix(d, prefix+local) && len(d) > len(prefix+local) && strings.ContainsRune(" (=", rune(d[len(prefix+local)])) {
+					return true
+				}
+			}
+			return false
+		}
+		switch {
+		case decl("const "):
+		case decl("function ") || decl("async function "):
+			// Assignable: fixed only when nothing but its declaration
+			// names it.
+			uses := regexp.MustCompile(`(^|[^\w$.])`+regexp.QuoteMeta(local)+`($|[^\w$])`).FindAllStringIndex(rest, -1)
+			if len(uses) != 1 {
+				continue
+			}
+		default:
+			continue
+		}
+		fixed = append(fixed, key)
+	}
+	return fixed
+}
+
+// exportGetter is one line of esbuild's __export call: `  key: () => local,`.
+var exportGetter = regexp.MustCompile(`^  ([A-Za-z_$][\w$]*): \(\) => ([A-Za-z_$][\w$]*),?$`)
 
 func compileErrorMessage(name string, err error) string {
 	var se *goja.CompilerSyntaxError

@@ -147,6 +147,67 @@ export default function () {
 	noErrors(t, e.iterate(r, 1, testScenario("s"), 1))
 }
 
+// fixedExports lists the exports whose binding cannot change: consts, and
+// function declarations nothing else names.
+func TestFixedExportsList(t *testing.T) {
+	src := `export let counter = 0;
+export var v = 1;
+export const options = { vus: 1 };
+export function setup() { counter++; return {}; }
+export async function later() {}
+export function moved() {}
+export function move() { moved = null; }
+export class K {}
+export { options as opts2 };
+export default function () {}
+export const arrow = () => 1;`
+	res := api.Transform(src, api.TransformOptions{Loader: api.LoaderJS, Format: api.FormatCommonJS, Target: api.ES2017})
+	if len(res.Errors) > 0 {
+		t.Fatal(res.Errors[0].Text)
+	}
+	code, _ := rewriteHelpers(string(res.Code))
+	code, _, _ = hubHelpers(code)
+	code, _ = hubCallSites(code)
+	got := strings.Join(fixedExports(code), ",")
+	if want := "arrow,default,later,move,options,opts2,setup"; got != want {
+		t.Errorf("fixed exports %s, want %s:\n%s", got, want, code)
+	}
+}
+
+// Fixed exports become values when the module's top level returns; the
+// others keep their live bindings.
+func TestFixedExports(t *testing.T) {
+	e := newEnv(t)
+	e.write(map[string]string{
+		"a.js": `export let counter = 0;
+export const c = { x: 1 };
+export function inc() { counter++; }
+export function h() { return 1; }
+export function swap() { h = () => 2; }
+export default function () { return 'd'; }`,
+		"main.js": `
+import d, { counter, c, inc, h, swap } from './a.js';
+import * as ns from './a.js';
+const a = require('./a.js');
+const want = (cond, what) => { if (!cond) throw new Error(what); };
+const desc = (k) => Object.getOwnPropertyDescriptor(a, k);
+want(desc('c').value === c && !desc('c').writable && desc('c').enumerable && !desc('c').configurable, 'c is a value');
+want(desc('inc').value === inc && desc('default').value === d, 'functions are values');
+want(typeof desc('counter').get === 'function' && !desc('counter').configurable, 'counter keeps its getter');
+want(typeof desc('h').get === 'function', 'h, assigned in swap, keeps its getter');
+inc(); inc();
+want(counter === 2 && ns.counter === 2 && a.counter === 2, 'live counter ' + counter);
+swap();
+want(h() === 2 && ns.h() === 2, 'live h');
+want(d() === 'd' && c.x === 1, 'values');
+a.c = 5;
+want(a.c === c, 'a fixed export is read-only');
+export default function () {}`,
+	})
+	r := e.load("main.js")
+	noErrors(t, e.iterate(r, 1, testScenario("s"), 1))
+}
+
 // The namespace of a built-in module: `default` is the module object, its
 // members are inherited, and it takes no new properties.
 func TestBuiltinNamespace(t *testing.T) {

@@ -279,8 +279,8 @@ func (v *vu) open(call goja.FunctionCall) goja.Value {
 	abs := name
 	if !filepath.IsAbs(abs) {
 		dir := v.r.main.dir
-		if n := len(v.initDirs); n > 0 {
-			dir = v.initDirs[n-1]
+		if n := len(v.initProgs); n > 0 {
+			dir = v.initProgs[n-1].p.dir
 		}
 		abs = filepath.Join(dir, name)
 	}

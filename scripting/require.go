@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/dop251/goja"
@@ -69,16 +70,59 @@ func (v *vu) runModule(p *program) (goja.Value, error) {
 	}
 	// open() resolves against the module whose top level is running (as
 	// k6 does), so a helper module can open files beside itself.
-	v.initDirs = append(v.initDirs, p.dir)
+	v.initProgs = append(v.initProgs, initModule{p: p})
 	// One function is the module's require, __builtinESM and hubParam.
 	rf := v.requireFunc(p.dir)
 	_, err = fn(goja.Undefined(), module, exports, rf, rf, rf)
-	v.initDirs = v.initDirs[:len(v.initDirs)-1]
+	top := v.initProgs[len(v.initProgs)-1]
+	v.initProgs = v.initProgs[:len(v.initProgs)-1]
 	if err != nil {
 		v.modules.Delete(p.path)
 		return nil, err
 	}
+	if top.target != nil {
+		fixExports(top.target, p.fixed)
+	}
 	return module.Get("exports"), nil
+}
+
+// initModule is a module whose top level runs: its program, and the
+// object its __export call defined getters on (nil before the call).
+type initModule struct {
+	p      *program
+	target *goja.Object
+}
+
+// fixExports replaces the getters of the exports named in fixed (see
+// fixedExports) on o, the object the module's __export defined them on,
+// configurable until now, by their values: read-only, enumerable and not
+// configurable, as the getters were. A property the module deleted stays
+// deleted.
+func fixExports(o *goja.Object, fixed []string) {
+	own := o.GetOwnPropertyNames()
+	for _, key := range fixed {
+		if !slices.Contains(own, key) {
+			continue
+		}
+		if val := o.Get(key); val != nil {
+			_ = o.DefineDataProperty(key, val, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+		}
+	}
+}
+
+// fixable reports whether the module whose top level is running lists
+// name among its fixed exports, and if so remembers target as the object
+// whose getter fixExports replaces.
+func (v *vu) fixable(target *goja.Object, name string) bool {
+	n := len(v.initProgs)
+	if n == 0 || !slices.Contains(v.initProgs[n-1].p.fixed, name) {
+		return false
+	}
+	if t := v.initProgs[n-1].target; t != nil && t != target {
+		return false // a second __export target: not esbuild's shape
+	}
+	v.initProgs[n-1].target = target
+	return true
 }
 
 // moduleObject is a module's `module`: exports, and whatever else the
@@ -323,9 +367,15 @@ func (v *vu) moduleHub(op int64, args []goja.Value) goja.Value {
 	}
 	switch op {
 	case 1: // __export(target, all): a getter per member, enumerable
+		// A getter runModule replaces by its value (fixExports) is
+		// configurable until then.
 		target, all := v.rt.ToValue(arg(0)).ToObject(v.rt), v.rt.ToValue(arg(1)).ToObject(v.rt)
 		for _, name := range all.GetOwnPropertyNames() {
-			must(target.DefineAccessorProperty(name, all.Get(name), nil, goja.FLAG_FALSE, goja.FLAG_TRUE))
+			configurable := goja.FLAG_FALSE
+			if v.fixable(target, name) {
+				configurable = goja.FLAG_TRUE
+			}
+			must(target.DefineAccessorProperty(name, all.Get(name), nil, configurable, goja.FLAG_TRUE))
 		}
 		return target
 	case 2: // __copyProps(to, from, except)

@@ -78,7 +78,7 @@ type vu struct {
 	watched   context.Context
 	stopWatch func() bool
 	fired     atomic.Bool
-	initDirs  []string // directories of the modules whose top level runs
+	initProgs []initModule // the modules whose top level runs, innermost last
 }
 
 var (
