@@ -111,7 +111,7 @@ func routeToESM(code string) string {
 	if i < 0 || (i > 0 && code[i-1] != '\n') {
 		return code
 	}
-	return "var __toESM = (mod, isNodeMode, target) => __builtinESM(mod) || __esbuildToESM(mod, isNodeMode, target); " +
+	return "var __toESM = (mod, isNodeMode, target) => __builtinESM(5, mod) || __esbuildToESM(mod, isNodeMode, target); " +
 		code[:i] + "var __esbuildToESM = (" + code[i+len(esbuildToESM):]
 }
 

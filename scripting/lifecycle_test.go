@@ -172,6 +172,12 @@ export default function () {}`, false, ExitSetupTimeout, "setup() execution time
 export const options = { teardownTimeout: '50ms' };
 export function teardown() { sleep(5); for (;;) {} }
 export default function () {}`, true, ExitTeardownTimeout, "teardown() execution timed out"},
+		// sleep() returns when the timeout ends the context, and teardown
+		// with it, possibly before the interrupt lands: still a timeout.
+		{"teardown timeout ending in sleep", `import { sleep } from 'load';
+export const options = { teardownTimeout: '50ms' };
+export function teardown() { sleep(5); }
+export default function () {}`, true, ExitTeardownTimeout, "teardown() execution timed out"},
 		{"setup returns a function", `export function setup() { return () => 1; }
 export default function () {}`, false, ExitScriptError, "serialised to JSON"},
 		{"setup throws", `export function setup() {

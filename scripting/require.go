@@ -181,9 +181,11 @@ func (v *vu) requireFunc(dir string) goja.Value {
 	}
 	f := v.rt.ToValue(func(call goja.FunctionCall) goja.Value {
 		arg := call.Argument(0)
-		_, obj := arg.(*goja.Object)
-		if _, op := arg.Export().(int64); obj || op && len(call.Arguments) > 1 {
+		if _, op := arg.Export().(int64); op && len(call.Arguments) > 1 {
 			return v.builtinESM(call)
+		}
+		if _, obj := arg.(*goja.Object); obj {
+			panic(v.rt.NewTypeError("require: the module name must be a string, like require('k6/http') or require('./lib.js')"))
 		}
 		val, err := v.require(dir, arg.String())
 		if err != nil {
@@ -405,6 +407,8 @@ func (v *vu) moduleHub(op int64, args []goja.Value) goja.Value {
 			must(target.DefineDataProperty("default", mod, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE))
 		}
 		return v.copyProps(target, mod, goja.Undefined())
+	case 5: // the built-in module's namespace, or undefined (routeToESM)
+		return v.builtinNamespace(arg(0))
 	}
 	panic(v.rt.NewTypeError("module hub: unknown operation %d", op))
 }

@@ -1,6 +1,7 @@
 package scripting
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -85,4 +86,38 @@ export default function () {
 			noErrors(t, e.iterate(e.load("main.js"), 1, testScenario("s"), 1))
 		})
 	}
+}
+
+// require() of something other than a module name is a TypeError that says
+// what require takes, not a silent undefined (require is also the module
+// hub's function, which takes a number first).
+func TestRequireNonString(t *testing.T) {
+	e := newEnv(t)
+	r := e.script(`
+export default function () {
+  for (const bad of [{}, [], () => 1]) {
+    let msg = '';
+    try { require(bad); } catch (e) { msg = String(e); }
+    if (!msg.startsWith('TypeError: require: the module name must be a string')) throw new Error('require(' + typeof bad + '): ' + (msg || 'no error'));
+  }
+}`)
+	noErrors(t, e.iterate(r, 1, testScenario("s"), 1))
+}
+
+// routeToESM's __toESM (used when esbuild's helpers are not the ones the
+// hub rewrites know) asks the hub for a built-in module's namespace with
+// operation 5, and gets undefined for any other object.
+func TestRouteToESMHubOp(t *testing.T) {
+	if got := routeToESM("var __toESM = (mod) => mod;\n"); !strings.Contains(got, "__builtinESM(5, mod) || __esbuildToESM(") {
+		t.Fatalf("routeToESM output:\n%s", got)
+	}
+	e := newEnv(t)
+	r := e.script(`
+import http from 'k6/http';
+export default function () {
+  const ns = require(5, require('k6/http'));
+  if (typeof ns !== 'object' || ns.get !== http.get) throw new Error('namespace of k6/http: ' + ns);
+  if (require(5, {}) !== undefined) throw new Error('a plain object has no built-in namespace');
+}`)
+	noErrors(t, e.iterate(r, 1, testScenario("s"), 1))
 }

@@ -259,6 +259,11 @@ func (v *vu) run(ctx context.Context, fn goja.Callable, args []goja.Value) (goja
 	if err == nil {
 		err = v.loop.run(ctx)
 	}
+	if err == nil && ctx != nil && ctx.Err() != nil {
+		// Cut short: sleep() and other waits return early when ctx ends,
+		// and the function can return before the hook's interrupt lands.
+		err = ctx.Err()
+	}
 	if err == nil {
 		var returned *goja.Promise
 		if p, ok := res.Export().(*goja.Promise); ok {
