@@ -359,3 +359,49 @@ func writeFootprintProfile(t *testing.T, name string) {
 		t.Fatal(err)
 	}
 }
+
+// A VU the engine retires (Close) while its scenario's context lives on is
+// garbage: nothing on that context keeps it, so an arrival-rate scenario
+// that retires and adds VUs for hours holds only the VUs it has.
+func TestClosedVUIsCollected(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	e := newEnv(t)
+	e.write(map[string]string{"main.js": `
+import http from 'k6/http';
+export default function () { http.get(__ENV.TARGET); }`})
+	cfg := e.config()
+	cfg.Env["TARGET"] = srv.URL
+	r, err := Load(context.Background(), filepath.Join(e.dir, "main.js"), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.SetOptions(r.Options())
+	scenarioCtx, cancel := context.WithCancel(context.Background())
+	defer cancel() // lives past the VU, as the scenario's context does
+	collected := make(chan struct{})
+	func() {
+		v, err := r.NewVU(context.Background(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := v.RunIteration(scenarioCtx, &engine.Iteration{Scenario: testScenario("s"), VUID: 1, Start: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		runtime.AddCleanup(v.(*vu), func(struct{}) { close(collected) }, struct{}{})
+		v.(engine.VUCloser).Close()
+	}()
+	for range 20 {
+		runtime.GC()
+		select {
+		case <-collected:
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatal("a closed VU is still reachable while its scenario's context lives")
+}

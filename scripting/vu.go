@@ -313,9 +313,13 @@ func (v *vu) trackRejection(p *goja.Promise, op goja.PromiseRejectionOperation) 
 	}
 }
 
-// Close implements engine.VUCloser: it closes the VU's HTTP connections.
-// The engine calls it when it retires the VU, never during an iteration.
+// Close implements engine.VUCloser: it drops the VU's registration on the
+// iteration context (the scenario's, which outlives the VU: the
+// registration would keep the whole VU reachable) and closes its HTTP
+// connections. The engine calls it when it retires the VU, never during an
+// iteration.
 func (v *vu) Close() {
+	v.unwatch()
 	if v.mv.HTTP != nil {
 		v.mv.HTTP.Close()
 	}
