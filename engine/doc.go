@@ -78,8 +78,10 @@
 // preAllocatedVUs, a start without a free VU makes the scenario create one
 // more VU in the background (one at a time); that start is dropped (or
 // queued), the next ones can use the new VU. A start takes the VU freed
-// last; a VU above preAllocatedVUs idle for vuRetireIdle (30 s) is retired
-// (VUCloser.Close, vus_max lowered, id reused by the next VU created). k6
+// last; while a scenario holds more than preAllocatedVUs VUs, those idle
+// for vuRetireIdle (30 s) are retired, longest idle first, checked every
+// second of the schedule (VUCloser.Close, vus_max lowered, id reused by the
+// next VU created). k6
 // hands out the VU idle longest and keeps every VU, so its pool only grows.
 //
 // # VU pool

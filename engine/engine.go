@@ -264,7 +264,10 @@ type Progress struct {
 	Iterations  int64 // completed
 	Interrupted int64
 	Dropped     int64
-	Done        bool
+	// Queued is whether the scenario queues late starts (lateStarts
+	// "queue"): its drops are the starts still waiting when it ended.
+	Queued bool
+	Done   bool
 
 	// Started is the number of iterations started (completed, interrupted
 	// or still running).

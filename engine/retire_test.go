@@ -63,70 +63,75 @@ func (v *stallVU) Close() {
 
 var _ VUCloser = (*stallVU)(nil)
 
+// runStalls runs opts (arrival-rate scenarios, on the fake clock) on
+// stallVUs with the given stalls and returns vus_max per interval end (the
+// offset from the start in whole seconds), the VUs' record and the engine.
+func runStalls(t *testing.T, opts string, stalls [][2]time.Duration) (map[time.Duration]float64, *stallState, *Engine) {
+	t.Helper()
+	var mu sync.Mutex
+	st := &stallState{stalls: stalls, closed: map[uint64]int{}}
+	o := mustOptions(t, opts)
+	plan, err := o.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := metrics.NewRegistry()
+	agg := metrics.NewAggregator(reg)
+	bi := metrics.RegisterBuiltin(reg)
+	var snaps []*metrics.Snapshot
+	var smu sync.Mutex
+	start := time.Now()
+	e, err := New(Config{
+		Options: &o, Plan: plan,
+		NewVU: func(_ context.Context, id uint64) (VU, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			st.maxID = max(st.maxID, id)
+			return &stallVU{id: id, mu: &mu, st: st}, nil
+		},
+		Aggregator: agg, Builtin: bi,
+		OnInterval: func(s *metrics.Snapshot) {
+			smu.Lock()
+			snaps = append(snaps, s)
+			smu.Unlock()
+		},
+		Logf: func(string, ...any) {},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, m := range st.misuse {
+		t.Error(m)
+	}
+	vusMax := map[time.Duration]float64{}
+	smu.Lock()
+	defer smu.Unlock()
+	for _, s := range snaps {
+		if sk := s.Merge(bi.VUsMax, nil); sk != nil {
+			vusMax[s.End.Sub(start).Round(time.Second)] = sk.Value
+		}
+	}
+	return vusMax, st, e
+}
+
 // An arrival-rate scenario keeps the VUs it added while the peaks that
 // need them recur (here every 20 s), retires them once they stayed idle for
 // vuRetireIdle, closes them, lowers vus_max, and reuses their ids when a
 // later peak needs VUs again.
 func TestArrivalRateRetiresIdleVUs(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var mu sync.Mutex
-		st := &stallState{
-			// 1 s iterations at 10/s need ~10 VUs: stalls every 20 s up to
-			// 42 s, then one at 100 s; 10 ms iterations need one.
-			stalls: [][2]time.Duration{
+		// 1 s iterations at 10/s need ~10 VUs: stalls every 20 s up to
+		// 42 s, then one at 100 s; 10 ms iterations need one.
+		vusMax, st, e := runStalls(t, `{"scenarios":{"s":{"executor":"constant-arrival-rate","rate":10,"timeUnit":"1s","duration":"160s","preAllocatedVUs":1,"maxVUs":12}}}`,
+			[][2]time.Duration{
 				{0, 2 * time.Second}, {20 * time.Second, 22 * time.Second}, {40 * time.Second, 42 * time.Second},
 				{100 * time.Second, 102 * time.Second},
-			},
-			closed: map[uint64]int{},
-		}
-		o := mustOptions(t, `{"scenarios":{"s":{"executor":"constant-arrival-rate","rate":10,"timeUnit":"1s","duration":"160s","preAllocatedVUs":1,"maxVUs":12}}}`)
-		plan, err := o.Resolve()
-		if err != nil {
-			t.Fatal(err)
-		}
-		reg := metrics.NewRegistry()
-		agg := metrics.NewAggregator(reg)
-		bi := metrics.RegisterBuiltin(reg)
-		var snaps []*metrics.Snapshot
-		var smu sync.Mutex
-		start := time.Now()
-		e, err := New(Config{
-			Options: &o, Plan: plan,
-			NewVU: func(_ context.Context, id uint64) (VU, error) {
-				mu.Lock()
-				defer mu.Unlock()
-				st.maxID = max(st.maxID, id)
-				return &stallVU{id: id, mu: &mu, st: st}, nil
-			},
-			Aggregator: agg, Builtin: bi,
-			OnInterval: func(s *metrics.Snapshot) {
-				smu.Lock()
-				snaps = append(snaps, s)
-				smu.Unlock()
-			},
-			Logf: func(string, ...any) {},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := e.Run(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		for _, m := range st.misuse {
-			t.Error(m)
-		}
-		// vus_max per interval: high after each stall, down to the one
-		// pre-allocated VU once a whole window passed without a stall.
-		vusMax := map[time.Duration]float64{}
-		smu.Lock()
-		for _, s := range snaps {
-			if sk := s.Merge(bi.VUsMax, nil); sk != nil {
-				vusMax[s.End.Sub(start).Round(time.Second)] = sk.Value
-			}
-		}
-		smu.Unlock()
+			})
 		at := func(d time.Duration) float64 { return vusMax[d] }
 		for _, sec := range []time.Duration{10, 30, 50, 70} {
 			// Kept through the recurring stalls and for 30 s after the
@@ -160,6 +165,22 @@ func TestArrivalRateRetiresIdleVUs(t *testing.T) {
 		}
 		if got := e.InitializedVUs(); got != 1 {
 			t.Errorf("InitializedVUs() = %d at the end, want 1", got)
+		}
+	})
+}
+
+// Idle VUs are retired on schedule also while no start comes due: here a
+// ramping-arrival-rate stage at 0 for 60 s, after a peak that needed ~10.
+func TestArrivalRateRetiresDuringZeroStage(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		vusMax, _, _ := runStalls(t, `{"scenarios":{"s":{"executor":"ramping-arrival-rate","startRate":10,"timeUnit":"1s","preAllocatedVUs":1,"maxVUs":12,
+"stages":[{"target":10,"duration":"3s"},{"target":0,"duration":"0s"},{"target":0,"duration":"60s"},{"target":5,"duration":"2s"}]}}}`,
+			[][2]time.Duration{{0, 3 * time.Second}})
+		if got := vusMax[5*time.Second]; got < 8 {
+			t.Errorf("vus_max %v at 5 s, want the ~10 VUs of the first stage", got)
+		}
+		if got := vusMax[40*time.Second]; got != 1 {
+			t.Errorf("vus_max %v at 40 s, inside the 0 stage, want 1 (retired 30 s after the last start)", got)
 		}
 	})
 }

@@ -566,18 +566,23 @@ func (x *execution) runArrivals() {
 loop:
 	for k := int64(0); k < r.starts; k++ {
 		intended := due(k)
+		// Idle VUs are retired each second of the schedule, also while no
+		// start comes due (a ramp down to 0, starts far apart).
+		for !intended.Before(nextEpoch) {
+			if !waitUntil(x.ctx, x.endCh, nextEpoch, fine) {
+				if x.ctx.Err() == nil {
+					dropDue(k)
+				}
+				break loop
+			}
+			nextEpoch = nextEpoch.Add(time.Second)
+			retire(epoch.Add(1) - int64(vuRetireIdle/time.Second))
+		}
 		if !waitUntil(x.ctx, x.endCh, intended, fine) {
 			if x.ctx.Err() == nil {
 				dropDue(k)
 			}
 			break
-		}
-		if !intended.Before(nextEpoch) {
-			for !intended.Before(nextEpoch) {
-				nextEpoch = nextEpoch.Add(time.Second)
-				epoch.Add(1)
-			}
-			retire(epoch.Load() - int64(vuRetireIdle/time.Second))
 		}
 		v := idle.pop()
 		if v == nil {
@@ -621,7 +626,10 @@ loop:
 	}
 	mu.Unlock()
 	workerWG.Wait()
-	if n := r.dropped.Load(); n > 0 {
+	if n := r.dropped.Load(); n > 0 && queue {
+		e.logf("engine: scenario %q: insufficient VUs (preAllocatedVUs %d, maxVUs %d): %d queued starts were still waiting for a VU when the scenario ended and were dropped; raise preAllocatedVUs/maxVUs",
+			r.plan.Name, r.preAlloc, r.maxVUs, n)
+	} else if n > 0 {
 		e.logf("engine: scenario %q: insufficient VUs (preAllocatedVUs %d, maxVUs %d): %d iterations dropped; raise preAllocatedVUs/maxVUs",
 			r.plan.Name, r.preAlloc, r.maxVUs, n)
 	}
@@ -706,6 +714,7 @@ func (r *scenarioRun) progress() Progress {
 		Iterations:  r.completed.Load(),
 		Interrupted: r.interrupted.Load(),
 		Dropped:     r.dropped.Load(),
+		Queued:      r.cfg.LateStarts == LateStartsQueue,
 		Started:     r.started.Load(),
 		Done:        r.done.Load(),
 		Fraction:    r.fraction(),

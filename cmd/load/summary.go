@@ -67,9 +67,12 @@ func summaryNotes(eng *engine.Engine, totals *metrics.Snapshot, bi *metrics.Buil
 // stalled by the rule above.
 func notesFor(progress []engine.Progress, totals *metrics.Snapshot, bi *metrics.Builtin) []string {
 	var notes []string
-	var dropped int64
+	var dropped, queuedDropped int64
 	for _, p := range progress {
 		dropped += p.Dropped
+		if p.Queued {
+			queuedDropped += p.Dropped
+		}
 	}
 	lagP99 := 0.0
 	if s := totals.Merge(bi.ScheduleLag, nil); s != nil && s.Count > 0 {
@@ -79,6 +82,8 @@ func notesFor(progress []engine.Progress, totals *metrics.Snapshot, bi *metrics.
 		notes = append(notes, n)
 	}
 	switch {
+	case dropped > 0 && queuedDropped == dropped:
+		notes = append(notes, fmt.Sprintf("%d queued iteration starts were still waiting for a free VU when their scenario ended and were dropped: the VUs could not keep up with the arrival rate (raise maxVUs); iteration_latency includes the wait of the starts that ran", dropped))
 	case dropped > 0:
 		notes = append(notes, fmt.Sprintf("%d iteration starts were dropped for lack of free VUs: the request latencies understate what users would see (raise maxVUs, or use lateStarts: 'queue' to measure the wait)", dropped))
 	case lagP99 > 10:
