@@ -108,7 +108,12 @@ export default function () {}
 		{
 			name:  "invalid option value",
 			files: map[string]string{"main.js": "export const options = { vus: 'many' };\nexport default function () {}\n"},
-			main:  "main.js", code: ExitInvalidOptions, want: `options: invalid value for "vus"`,
+			main:  "main.js", code: ExitInvalidOptions, want: `options: invalid value for "vus": string is not an integer`,
+		},
+		{
+			name:  "fractional VU count",
+			files: map[string]string{"main.js": "export const options = { scenarios: { s: { executor: 'constant-vus', vus: 2.5, duration: '1s' } } };\nexport default function () {}\n"},
+			main:  "main.js", code: ExitInvalidOptions, want: `options: invalid value for "scenarios.vus": number 2.5 is not an integer`,
 		},
 		{
 			name:  "options holding a function",

@@ -184,7 +184,8 @@ func (v *vu) requireFunc(dir string) goja.Value {
 		if _, op := arg.Export().(int64); op && len(call.Arguments) > 1 {
 			return v.builtinESM(call)
 		}
-		if _, obj := arg.(*goja.Object); obj {
+		_, str := arg.Export().(string)
+		if _, sym := arg.(*goja.Symbol); sym || !str {
 			panic(v.rt.NewTypeError("require: the module name must be a string, like require('k6/http') or require('./lib.js')"))
 		}
 		val, err := v.require(dir, arg.String())

@@ -95,11 +95,14 @@ func TestRequireNonString(t *testing.T) {
 	e := newEnv(t)
 	r := e.script(`
 export default function () {
-  for (const bad of [{}, [], () => 1]) {
+  for (const bad of [{}, [], () => 1, 42, null, undefined, true, Symbol('x'), new String('k6')]) {
     let msg = '';
     try { require(bad); } catch (e) { msg = String(e); }
     if (!msg.startsWith('TypeError: require: the module name must be a string')) throw new Error('require(' + typeof bad + '): ' + (msg || 'no error'));
   }
+  let msg = '';
+  try { require(); } catch (e) { msg = String(e); }
+  if (!msg.startsWith('TypeError: require: the module name must be a string')) throw new Error('require(): ' + (msg || 'no error'));
 }`)
 	noErrors(t, e.iterate(r, 1, testScenario("s"), 1))
 }

@@ -197,7 +197,12 @@ func (r *Runner) readOptions(init *vu) (engine.Options, error) {
 func optionsErrorMessage(err error) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {
-		return fmt.Sprintf("options: invalid value for %q: a %s cannot be a %s", te.Field, te.Value, friendlyType(te.Type))
+		want := friendlyType(te.Type)
+		article := "a"
+		if strings.ContainsRune("aeiou", rune(want[0])) {
+			article = "an"
+		}
+		return fmt.Sprintf("options: invalid value for %q: %s is not %s %s", te.Field, te.Value, article, want)
 	}
 	return "options: " + strings.TrimPrefix(err.Error(), "json: ")
 }
