@@ -109,7 +109,7 @@ func (r *Report) ruleLines(esc func(string) string) []string {
 			r.confWord(), ru.BootstrapRounds, ru.Seed),
 	}
 	if ru.Service != "" {
-		lines = append(lines, fmt.Sprintf("Per-instance figures and the prediction are for service %s.", esc(strconv.Quote(ru.Service))))
+		lines = append(lines, fmt.Sprintf("Per-instance figures and the prediction are for service “%s”.", esc(ru.Service)))
 	}
 	return lines
 }

@@ -133,3 +133,23 @@ func TestRender_HTMLEqualsJSON(t *testing.T) {
 		})
 	}
 }
+
+// The service name in the rules is escaped once for Markdown and written
+// as is in text: quotes and backslashes are not doubled.
+func TestRuleLinesServiceName(t *testing.T) {
+	r := &Report{Rules: Rules{Service: `q"uo\te <x>`}}
+	found := func(lines []string, want string) bool {
+		for _, l := range lines {
+			if strings.Contains(l, want) {
+				return true
+			}
+		}
+		return false
+	}
+	if lines := r.RuleLines(); !found(lines, `for service “q"uo\te <x>”.`) {
+		t.Errorf("text rule lines lack the service name as is: %q", lines)
+	}
+	if lines := r.ruleLines(md); !found(lines, `for service “q"uo\\te \<x\>”.`) {
+		t.Errorf("Markdown rule lines lack the service name escaped once: %q", lines)
+	}
+}

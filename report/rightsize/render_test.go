@@ -189,3 +189,19 @@ func TestRender_HTML(t *testing.T) {
 		t.Error("the usage spike outside the window is not drawn")
 	}
 }
+
+// The usage source (a file name or a Prometheus URL) is escaped in
+// Markdown: "*x*" in a path stays literal, not italics.
+func TestMarkdownEscapesSource(t *testing.T) {
+	r := &Report{Source: "csv /tmp/my_dir/us_*x*.csv", WindowRule: "every sample", Rule: DefaultRule()}
+	var b strings.Builder
+	if err := r.WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	if want := `Usage from csv /tmp/my\_dir/us\_\*x\*.csv, over every sample.`; !strings.Contains(b.String(), want) {
+		t.Errorf("Markdown lacks %q:\n%s", want, b.String())
+	}
+	if got := r.SourceText(); got != "Usage from csv /tmp/my_dir/us_*x*.csv, over every sample." {
+		t.Errorf("SourceText() = %q, want the plain text", got)
+	}
+}

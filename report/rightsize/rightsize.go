@@ -213,7 +213,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString("# Right-sizing\n\n")
-	fmt.Fprintf(&b, "%s\n\n", r.SourceText())
+	fmt.Fprintf(&b, "%s\n\n", r.sourceText(true))
 	fmt.Fprintf(&b, "%s\n\n", r.RuleText())
 	fmt.Fprintf(&b, "| service | resource | samples | p50 | p90 | p99 | max | base p%s | request | limit | current | over-provisioned |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n", fmtG(r.Rule.RequestPercentile))
 	for _, s := range r.Services {
@@ -234,10 +234,19 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 
 // SourceText says in a sentence where the usage came from and which
 // samples count.
-func (r *Report) SourceText() string {
-	s := "Usage from " + r.Source
+func (r *Report) SourceText() string { return r.sourceText(false) }
+
+// sourceText is SourceText, for Markdown when md is set (the source and
+// the queries escaped).
+func (r *Report) sourceText(md bool) string {
+	src := r.Source
+	cpu, mem := "`"+r.CPUQuery+"`", "`"+r.MemQuery+"`"
+	if md {
+		src, cpu, mem = report.MarkdownText(src), report.MarkdownCode(r.CPUQuery), report.MarkdownCode(r.MemQuery)
+	}
+	s := "Usage from " + src
 	if r.CPUQuery != "" || r.MemQuery != "" {
-		s += fmt.Sprintf(" (CPU `%s`, memory `%s`, step %ss)", r.CPUQuery, r.MemQuery, fmtG(r.StepSeconds))
+		s += fmt.Sprintf(" (CPU %s, memory %s, step %ss)", cpu, mem, fmtG(r.StepSeconds))
 	}
 	return s + ", over " + r.WindowRule + "."
 }
