@@ -143,6 +143,12 @@ func (c *cli) writeOutput(path string, write func(io.Writer) error) error {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
+		// The temporary file's name means nothing to the user; the caller
+		// names the output.
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return pe.Err
+		}
 		return err
 	}
 	defer os.Remove(tmp.Name())

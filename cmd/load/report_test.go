@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadline/loadline/engine/results"
 	"github.com/loadline/loadline/report/html/browsertest"
 )
 
@@ -234,12 +235,18 @@ func TestReport_Errors(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("not json\n{}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	good := filepath.Join(t.TempDir(), "good.jsonl")
+	if err := results.Synthesize(good, 0.001, 10, 1, 1); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
 		code int
 		msg  string
 	}{
+		// The output's temporary file is not named: it means nothing.
+		{"unwritable output", []string{"report", "--html", "/nonexistent/x.html", good}, exitGenericError, "report: writing /nonexistent/x.html: no such file or directory (check"},
 		{"no file", []string{"report"}, exitUsage, "requires at least 1 arg"},
 		{"missing file", []string{"report", "/nonexistent/r.jsonl"}, exitUsage, "not found"},
 		{"malformed file", []string{"report", bad}, exitGenericError, "report: reading " + bad},
