@@ -182,13 +182,7 @@ export default function () {
   const res = http.get(__ENV.TARGET + (__ITER % 2 === 0 ? '/slow' : '/fast'));
   if (__ITER % 2 === 1 && res.status !== 200) throw new Error('status ' + res.status + ' ' + res.error);
 }`})
-	cfg := e.config()
-	cfg.Env["TARGET"] = srv.URL
-	r, err := Load(context.Background(), filepath.Join(e.dir, "main.js"), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.SetOptions(r.Options())
+	r := e.loadWithTarget("main.js", srv.URL)
 	v, err := r.NewVU(context.Background(), 1)
 	if err != nil {
 		t.Fatal(err)
@@ -372,13 +366,7 @@ func TestClosedVUIsCollected(t *testing.T) {
 	e.write(map[string]string{"main.js": `
 import http from 'k6/http';
 export default function () { http.get(__ENV.TARGET); }`})
-	cfg := e.config()
-	cfg.Env["TARGET"] = srv.URL
-	r, err := Load(context.Background(), filepath.Join(e.dir, "main.js"), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.SetOptions(r.Options())
+	r := e.loadWithTarget("main.js", srv.URL)
 	scenarioCtx, cancel := context.WithCancel(context.Background())
 	defer cancel() // lives past the VU, as the scenario's context does
 	collected := make(chan struct{})
@@ -404,4 +392,18 @@ export default function () { http.get(__ENV.TARGET); }`})
 		}
 	}
 	t.Fatal("a closed VU is still reachable while its scenario's context lives")
+}
+
+// loadWithTarget loads the env's script name with __ENV.TARGET set to
+// target and its options applied, as `load run` does.
+func (e *env) loadWithTarget(name, target string) *Runner {
+	e.t.Helper()
+	cfg := e.config()
+	cfg.Env["TARGET"] = target
+	r, err := Load(context.Background(), filepath.Join(e.dir, name), cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	r.SetOptions(r.Options())
+	return r
 }
