@@ -2,7 +2,6 @@ package scripting
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -302,33 +301,14 @@ func serveFootprint(t *testing.T) {
 	wg.Wait()
 }
 
-// serveNginxLike answers requests on c until it fails.
+// serveNginxLike answers requests on c until it fails, with the header
+// lines and body of bench/lib.sh's nginx.
 func serveNginxLike(c net.Conn) {
-	buf := make([]byte, 0, 8192)
-	var resp []byte
-	for {
-		m, err := c.Read(buf[len(buf):cap(buf)])
-		if err != nil {
-			return
-		}
-		buf = buf[:len(buf)+m]
-		for {
-			i := bytes.Index(buf, []byte("\r\n\r\n"))
-			if i < 0 {
-				break
-			}
-			resp = append(resp[:0], "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: "...)
-			resp = time.Now().UTC().AppendFormat(resp, "Mon, 02 Jan 2006 15:04:05 GMT")
-			resp = append(resp, "\r\nContent-Type: text/plain\r\nContent-Length: 13\r\nConnection: keep-alive\r\n\r\nhello world!\n"...)
-			if _, err := c.Write(resp); err != nil {
-				return
-			}
-			buf = buf[:copy(buf, buf[i+4:])]
-		}
-		if len(buf) == cap(buf) {
-			return
-		}
-	}
+	serveRequests(c, func(resp []byte) []byte {
+		resp = append(resp, "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: "...)
+		resp = time.Now().UTC().AppendFormat(resp, "Mon, 02 Jan 2006 15:04:05 GMT")
+		return append(resp, "\r\nContent-Type: text/plain\r\nContent-Length: 13\r\nConnection: keep-alive\r\n\r\nhello world!\n"...)
+	})
 }
 
 // footprintProfileEnv, when set to a path prefix, makes TestRunningFootprint
