@@ -3,7 +3,6 @@
 package scripting
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"sync"
@@ -167,34 +166,4 @@ func cannedServer(t testing.TB) string {
 		wg.Wait()
 	})
 	return "http://" + ln.Addr().String()
-}
-
-// serveRequests answers every request header read from c with what reply
-// appends to its (reused) buffer, until c fails or a request header
-// exceeds 8 KiB. It allocates nothing per request, so allocation tests
-// that count the whole process see only the client's.
-func serveRequests(c net.Conn, reply func(dst []byte) []byte) {
-	buf := make([]byte, 0, 8192)
-	var resp []byte
-	for {
-		n, err := c.Read(buf[len(buf):cap(buf)])
-		if err != nil {
-			return
-		}
-		buf = buf[:len(buf)+n]
-		for {
-			i := bytes.Index(buf, []byte("\r\n\r\n"))
-			if i < 0 {
-				break
-			}
-			resp = reply(resp[:0])
-			if _, err := c.Write(resp); err != nil {
-				return
-			}
-			buf = buf[:copy(buf, buf[i+4:])]
-		}
-		if len(buf) == cap(buf) {
-			return
-		}
-	}
 }
