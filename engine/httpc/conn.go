@@ -147,8 +147,14 @@ func (c *conn) release(all bool) {
 		readerPool.Put(c.br)
 		c.br = nil
 	}
+	c.releaseWriter()
+}
+
+// releaseWriter gives c's write buffer back to its pool: the exchange
+// flushed it, or c is dropped.
+func (c *conn) releaseWriter() {
 	if c.bw != nil {
-		c.bw.Reset(nil) // flushed by the exchange, or dropped with c
+		c.bw.Reset(nil)
 		writerPool.Put(c.bw)
 		c.bw = nil
 	}
@@ -169,11 +175,14 @@ type dialResult struct {
 // without port; port is numeric. The DNS phase counts as blocked, as in k6.
 //
 // The work runs on a goroutine of its own while the caller waits: the
-// resolver, the dialer and the TLS handshake need more than 8 KiB of stack,
-// and a VU's goroutine that grew to 16 KiB for its first connection would
-// keep that size while it sleeps (the runtime halves a stack only when a
-// quarter of it is in use), about 8 KiB per VU. A goroutine per new
-// connection costs about a microsecond; reused connections do not dial.
+// resolver and the TLS handshake need more than 8 KiB of stack, and a VU's
+// goroutine that grew to 16 KiB for its first connection would keep that
+// size while it sleeps (the runtime halves a stack only when a quarter of
+// it is in use), about 8 KiB per VU. A goroutine per new connection costs
+// about a microsecond; reused connections do not dial. The goroutine moves
+// to 16 KiB at once only before a lookup or a handshake (see stackgrow): a
+// connect to an address (connectTCP) fits in the 2-4 KiB it starts with,
+// which is what each of a test's first connects costs while it waits.
 func (cl *Client) dial(ctx context.Context, host, port string, https bool, deadline time.Time) (dialResult, error) {
 	type out struct {
 		r   dialResult
@@ -181,13 +190,17 @@ func (cl *Client) dial(ctx context.Context, host, port string, https bool, deadl
 	}
 	ch := make(chan out, 1)
 	go func() {
-		// Straight to the 16 KiB a dial needs (see stackgrow).
-		stackgrow.To16KiB()
 		r, err := cl.dialNow(ctx, host, port, https, deadline)
 		ch <- out{r, err}
 	}()
 	o := <-ch
 	return o.r, o.err
+}
+
+// dialerConnect is connectTCP through net.Dialer.
+func dialerConnect(ctx context.Context, addr netip.Addr, port uint16, deadline time.Time) (net.Conn, error) {
+	d := net.Dialer{Deadline: deadline, KeepAlive: 30 * time.Second}
+	return d.DialContext(ctx, "tcp", netip.AddrPortFrom(addr, port).String())
 }
 
 // dialNow is dial's work, on dial's goroutine.
@@ -203,6 +216,7 @@ func (cl *Client) dialNow(ctx context.Context, host, port string, https bool, de
 	if ip, err := netip.ParseAddr(strings.Trim(ipStr, "[]")); err == nil {
 		addrs = []netip.Addr{ip}
 	} else {
+		stackgrow.To16KiB() // the resolver's depth, in one step
 		lctx, cancel := context.WithDeadline(ctx, deadline)
 		addrs, err = cl.resolver.LookupNetIP(lctx, "ip", ipStr)
 		cancel()
@@ -217,13 +231,21 @@ func (cl *Client) dialNow(ctx context.Context, host, port string, https bool, de
 	}
 	r.dnsDone = time.Now()
 	r.failPhase = phaseDial
-	d := net.Dialer{Deadline: deadline, KeepAlive: 30 * time.Second}
 	var nc net.Conn
 	var err error
-	for _, a := range addrs {
-		nc, err = d.DialContext(ctx, "tcp", net.JoinHostPort(a.Unmap().String(), dport))
-		if err == nil {
-			break
+	if pn, perr := strconv.ParseUint(dport, 10, 16); perr == nil && pn > 0 {
+		for _, a := range addrs {
+			if nc, err = connectTCP(ctx, a, uint16(pn), deadline); err == nil {
+				break
+			}
+		}
+	} else {
+		// A port by service name ("http"): net.Dialer looks it up.
+		d := net.Dialer{Deadline: deadline, KeepAlive: 30 * time.Second}
+		for _, a := range addrs {
+			if nc, err = d.DialContext(ctx, "tcp", net.JoinHostPort(a.Unmap().String(), dport)); err == nil {
+				break
+			}
 		}
 	}
 	r.tcpDone = time.Now()
@@ -240,6 +262,7 @@ func (cl *Client) dialNow(ctx context.Context, host, port string, https bool, de
 		return r, nil
 	}
 	r.failPhase = phaseTLS
+	stackgrow.To16KiB() // the handshake's depth, in one step
 	tc := tls.Client(cc, cl.tlsConfigFor(host))
 	_ = tc.SetDeadline(deadline)
 	err = tc.HandshakeContext(ctx)
