@@ -563,9 +563,17 @@ func (x *execution) runArrivals() {
 			drop()
 		}
 	}
+	var prevDue time.Time
 loop:
 	for k := int64(0); k < r.starts; k++ {
 		intended := due(k)
+		// A start due less than fineMinGap after the one before waits on
+		// the runtime timer alone (see fineMinGap).
+		ft := fine
+		if k > 0 && intended.Sub(prevDue) < fineMinGap {
+			ft = nil
+		}
+		prevDue = intended
 		// Idle VUs are retired each second of the schedule, also while no
 		// start comes due (a ramp down to 0, starts far apart).
 		for !intended.Before(nextEpoch) {
@@ -578,7 +586,7 @@ loop:
 			nextEpoch = nextEpoch.Add(time.Second)
 			retire(epoch.Add(1) - int64(vuRetireIdle/time.Second))
 		}
-		if !waitUntil(x.ctx, x.endCh, intended, fine) {
+		if !waitUntil(x.ctx, x.endCh, intended, ft) {
 			if x.ctx.Err() == nil {
 				dropDue(k)
 			}

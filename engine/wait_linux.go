@@ -54,6 +54,7 @@ func (t *fineTimer) sleepUntil(at time.Time) {
 	if d <= 0 {
 		return
 	}
+	fineWaits.Add(1)
 	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(int64(d))}
 	if err := unix.TimerfdSettime(t.fd, 0, &spec, nil); err != nil {
 		time.Sleep(time.Until(at))
