@@ -33,6 +33,13 @@ func connectTCP(ctx context.Context, addr netip.Addr, port uint16, deadline time
 	opErr := func(err error) error {
 		return &net.OpError{Op: "dial", Net: "tcp", Addr: net.TCPAddrFromAddrPort(netip.AddrPortFrom(addr, port)), Err: err}
 	}
+	// As net.Dialer: nothing is sent for a request whose time is up.
+	if err := ctx.Err(); err != nil {
+		return nil, opErr(err)
+	}
+	if !deadline.IsZero() && !time.Now().Before(deadline) {
+		return nil, opErr(os.ErrDeadlineExceeded)
+	}
 	family := syscall.AF_INET
 	var sa syscall.Sockaddr
 	if addr.Is4() {

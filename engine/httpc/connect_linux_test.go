@@ -166,3 +166,46 @@ func TestRequestConnectTimeout(t *testing.T) {
 		t.Errorf("took %v, want about 300ms", took)
 	}
 }
+
+// A connect whose deadline has passed, or whose context has ended, fails
+// without sending anything (as net.Dialer): a request that timed out before
+// it could dial opens no connection.
+func TestConnectTCPNothingSentWhenTimeIsUp(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan struct{}, 8)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- struct{}{}
+			_ = c.Close()
+		}
+	}()
+	ap := ln.Addr().(*net.TCPAddr).AddrPort()
+	if _, err := connectTCP(context.Background(), ap.Addr(), ap.Port(), time.Now().Add(-time.Millisecond)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("past deadline: error %v, want a deadline error", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := connectTCP(ctx, ap.Addr(), ap.Port(), time.Now().Add(time.Second)); !errors.Is(err, context.Canceled) {
+		t.Errorf("ended context: error %v, want context.Canceled", err)
+	}
+	// A real connect afterwards is the first the listener sees.
+	nc, err := connectTCP(context.Background(), ap.Addr(), ap.Port(), time.Now().Add(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = nc.Close()
+	<-accepted
+	_ = ln.Close()
+	select {
+	case <-accepted:
+		t.Error("the listener accepted a connection for a connect whose time was up")
+	case <-time.After(100 * time.Millisecond):
+	}
+}
