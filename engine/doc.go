@@ -39,11 +39,11 @@
 // starts/s would be a whole gap of schedule_lag; the kernel's timer wakes
 // the idle netpoller within tens of µs, and in a busy process the deadline
 // (a runtime timer, checked on every scheduling round) wins. No CPU spins
-// and no thread sleeps holding a P (see waitUntil). A start due less than
-// 0.9 ms after the one before skips the timerfd (each of its wake-ups costs
-// tens of µs of CPU on a virtual machine): above about 1,100 starts/s the
-// runtime timer alone paces the starts, within about 1 ms (fineMinGap).
-// Under a fake clock
+// and no thread sleeps holding a P (see waitUntil). The timerfd serves at
+// most 1,000 waits a second (each of its wake-ups costs tens of µs of CPU
+// on a virtual machine): above 1,000 starts/s the others wait on the
+// runtime timer alone, on time in a busy process and within about 1 ms in
+// an idle one (fineBudget). Under a fake clock
 // (testing/synctest) and on other systems the runtime timer alone is used.
 //
 // # Boundary rule

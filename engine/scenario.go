@@ -563,17 +563,14 @@ func (x *execution) runArrivals() {
 			drop()
 		}
 	}
-	var prevDue time.Time
+	var budget fineBudget // fine waits per second (see fineBudget)
 loop:
 	for k := int64(0); k < r.starts; k++ {
 		intended := due(k)
-		// A start due less than fineMinGap after the one before waits on
-		// the runtime timer alone (see fineMinGap).
 		ft := fine
-		if k > 0 && intended.Sub(prevDue) < fineMinGap {
+		if ft != nil && !budget.take(time.Now()) {
 			ft = nil
 		}
-		prevDue = intended
 		// Idle VUs are retired each second of the schedule, also while no
 		// start comes due (a ramp down to 0, starts far apart).
 		for !intended.Before(nextEpoch) {

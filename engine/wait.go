@@ -15,18 +15,43 @@ import (
 // wakes within about 0.1 ms without spinning a CPU or holding a P.
 const coarseMargin = 1500 * time.Microsecond
 
-// fineMinGap is the least gap between two intended starts for which the
-// second is waited for on the fineTimer. Each fine wait wakes the process
+// fineWaitsPerSecond is how many waits a second an arrival-rate scheduler
+// may make on its fineTimer (fineBudget). Each fine wait wakes the process
 // once: about 40 µs of CPU on a virtual machine (a timerfd expiry, a
-// thread's sleep and wake-up), which at 10,000 starts/s is half a core, and
-// at 34,000/s more than one core can give, so most starts were dropped
-// (bench/RESULTS.md, fifth round). Starts closer together than this wait on
-// the runtime timer: in a busy process it is checked on every scheduling
-// round, and in an idle one it wakes within about 1 ms, which groups the
-// starts of each millisecond into one wake-up, as Go programs that sleep
-// per start do (k6). So a schedule keeps sub-millisecond start times up to
-// about 1,100 starts/s and pays at most that many fine wake-ups a second.
-const fineMinGap = 900 * time.Microsecond
+// thread's sleep and wake-up), which at 10,000 starts/s was half a core
+// and at 34,000/s more than one core could give, so most starts were
+// dropped (bench/RESULTS.md, fifth round). The other starts wait on the
+// runtime timer alone: on time in a busy process (it is checked on every
+// scheduling round), up to about 1 ms late in an idle one (the netpoller
+// sleeps in whole milliseconds), where it groups the starts of each
+// millisecond into one wake-up, as Go programs that sleep per start do
+// (k6). So a schedule of up to 1,000 starts/s has every start on time, and
+// above that the share of starts that can be up to 1 ms late grows with
+// the rate (about half of them at 2,000/s), without a step at the limit.
+const fineWaitsPerSecond = 1000
+
+// fineBudget is a token bucket of fine waits: fineWaitsPerSecond a second,
+// at most 2 saved up. The zero value is full.
+type fineBudget struct {
+	tokens float64
+	at     time.Time
+	used   bool
+}
+
+// take reports whether a fine wait may be made at now, and counts it.
+func (b *fineBudget) take(now time.Time) bool {
+	const capacity = 2
+	if !b.used {
+		b.used, b.tokens, b.at = true, capacity, now
+	}
+	b.tokens = min(capacity, b.tokens+now.Sub(b.at).Seconds()*fineWaitsPerSecond)
+	b.at = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
 
 // fineWaits counts the waits that armed a fineTimer (the tests check that
 // dense schedules do not).

@@ -86,3 +86,36 @@ func TestFineTimerNeverEarly(t *testing.T) {
 		}
 	}
 }
+
+// fineBudget grants fineWaitsPerSecond fine waits a second, two saved up at
+// most: all of them when asked less often, that many when asked more often.
+func TestFineBudget(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	for _, tc := range []struct {
+		every time.Duration // between requests, for one second
+		want  int           // granted
+	}{
+		{every: 2 * time.Millisecond, want: 500},
+		{every: time.Millisecond, want: 1000},
+		{every: 250 * time.Microsecond, want: fineWaitsPerSecond + 1},
+		{every: 10 * time.Microsecond, want: fineWaitsPerSecond + 1},
+	} {
+		var b fineBudget
+		got := 0
+		for at := t0; at.Before(t0.Add(time.Second)); at = at.Add(tc.every) {
+			if b.take(at) {
+				got++
+			}
+		}
+		if got < tc.want-1 || got > tc.want+1 {
+			t.Errorf("every %v: %d fine waits in a second, want %d", tc.every, got, tc.want)
+		}
+	}
+	// After a pause, two at once, then the rate again.
+	var b fineBudget
+	b.take(t0)
+	at := t0.Add(time.Second)
+	if !b.take(at) || !b.take(at) || b.take(at) {
+		t.Error("after a pause: want exactly two fine waits at once")
+	}
+}
