@@ -3,6 +3,7 @@ package httpc
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"log"
 	"net"
@@ -236,4 +237,16 @@ func newTLSServer(t *testing.T, h http.Handler, maxVersion ...uint16) *server {
 	s.StartTLS()
 	t.Cleanup(s.Close)
 	return s
+}
+
+// A certificate for another name is reported once as x509's own message
+// (it starts with "x509: "), under k6's code 1311.
+func TestTLSHostnameErrorMessage(t *testing.T) {
+	s := httptest.NewTLSServer(http.NotFoundHandler())
+	defer s.Close()
+	err := &net.OpError{Op: "remote error", Err: x509.HostnameError{Certificate: s.Certificate(), Host: "other.loadline"}}
+	code, msg := classify(context.Background(), err, phaseTLS, false)
+	if code != ErrCodeTLSHostname || !strings.HasPrefix(msg, "x509: certificate is valid for") || strings.Count(msg, "x509:") != 1 {
+		t.Errorf("classify: %d %q, want %d and x509's message once", code, msg, ErrCodeTLSHostname)
+	}
 }

@@ -337,6 +337,12 @@ func TestHostsAndBlockedHostnames(t *testing.T) {
 		{name: "host:port to ip:port", cfg: Config{Hosts: map[string]string{"test.loadline:80": "127.0.0.1:" + port}}, url: "http://test.loadline/fast", status: 200},
 		{name: "blocked exact", cfg: Config{BlockHostnames: []string{"test.loadline"}, Hosts: map[string]string{"test.loadline": "127.0.0.1"}}, url: "http://test.loadline:" + port + "/fast", code: 1111},
 		{name: "blocked wildcard", cfg: Config{BlockHostnames: []string{"*.loadline"}}, url: "http://api.test.loadline/fast", code: 1111},
+		{name: "wildcard host", cfg: Config{Hosts: map[string]string{"*.loadline": "127.0.0.1"}}, url: "http://api.test.loadline:" + port + "/fast", status: 200},
+		{name: "wildcard host:port", cfg: Config{Hosts: map[string]string{"*.loadline:80": "127.0.0.1:" + port}}, url: "http://x.loadline/fast", status: 200},
+		// The losing entries point at port 1, where nothing listens.
+		{name: "exact before wildcard", cfg: Config{Hosts: map[string]string{"test.loadline": "127.0.0.1", "*.loadline": "127.0.0.1:1"}}, url: "http://test.loadline:" + port + "/fast", status: 200},
+		{name: "longest wildcard first", cfg: Config{Hosts: map[string]string{"*.test.loadline": "127.0.0.1", "*.loadline": "127.0.0.1:1"}}, url: "http://a.test.loadline:" + port + "/fast", status: 200},
+		{name: "port-specific wildcard first", cfg: Config{Hosts: map[string]string{"*.loadline:80": "127.0.0.1:" + port, "*.loadline": "127.0.0.1:1"}}, url: "http://x.loadline/fast", status: 200},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {

@@ -307,14 +307,32 @@ func (cl *Client) tlsConfigFor(host string) *tls.Config {
 	return got.(*tls.Config)
 }
 
-// override applies Config.Hosts: "host:port" first, then "host".
+// override applies Config.Hosts: "host:port" first, then "host", then
+// the wildcard entries ("*.example.com:port", then "*.example.com", as k6
+// since v0.42), the longest matching suffix first. A wildcard matches
+// subdomains at any depth, not the bare domain.
 func (cl *Client) override(host, port string) (string, string) {
 	if len(cl.cfg.Hosts) == 0 {
 		return host, port
 	}
 	to, ok := cl.cfg.Hosts[net.JoinHostPort(host, port)]
 	if !ok {
-		if to, ok = cl.cfg.Hosts[host]; !ok {
+		to, ok = cl.cfg.Hosts[host]
+	}
+	if !ok {
+		// Each suffix after a dot, longest first: a.b.example.com tries
+		// *.b.example.com, then *.example.com, then *.com.
+		for rest := host; !ok; {
+			i := strings.IndexByte(rest, '.')
+			if i < 0 {
+				break
+			}
+			rest = rest[i+1:]
+			if to, ok = cl.cfg.Hosts[net.JoinHostPort("*."+rest, port)]; !ok {
+				to, ok = cl.cfg.Hosts["*."+rest]
+			}
+		}
+		if !ok {
 			return host, port
 		}
 	}

@@ -113,7 +113,7 @@ func classify(ctx context.Context, err error, ph phase, timedOut bool) (int, str
 	case errors.As(err, &unknownCA):
 		return ErrCodeTLSUnknownCA, "x509: unknown authority"
 	case errors.As(err, &hostErr):
-		return ErrCodeTLSHostname, "x509: " + hostErr.Error()
+		return ErrCodeTLSHostname, hostErr.Error() // "x509: ..." already
 	case errors.As(err, &certInvalid):
 		return ErrCodeTLS, certInvalid.Error()
 	case errors.As(err, &recordErr), errors.As(err, &alert):
