@@ -236,8 +236,10 @@ verdict() {
       lim=${t#*:}
       read -r lu _ _ < <(col "$name" 6)
       read -r lr _ _ < <(col "$name" 3)
-      cr=$(calc "$lu / $wu")
-      rr=$(calc "$lr / $wr")
+      # Three decimals, and the verdict on them: at two, 2.005 printed as
+      # 2.00 and passed a limit of 2.0.
+      cr=$(calc "$lu / $wu" %.3f)
+      rr=$(calc "$lr / $wr" %.3f)
       printf '%-48s %-10s %-10s %s\n' "$name: CPU per request vs wrk" "${cr}x" "<= ${lim}x" "$(verdict "$cr" '<=' "$lim")"
       read -r ls _ _ < <(col "$name" 9)
       caveat=""
