@@ -44,6 +44,7 @@ func TestCase_C18_ErrorClassification(t *testing.T) {
 		{name: "connection refused", req: get("http://" + closedPort(t) + "/"), code: 1212, errSub: "dial: connection refused", maxDur: 10 * time.Millisecond},
 		{name: "dns no such host", req: get("http://loadline-test.invalid/"), code: 1101, errSub: "lookup: no such host"},
 		{name: "invalid url", req: get("http://127.0.0.1:abc/"), code: 1020, errSub: "invalid port", noRequest: true},
+		{name: "port over 65535", req: get("http://127.0.0.1:99999/"), code: 1020, errSub: "invalid url", noRequest: true},
 		{name: "404", req: get(s.URL + "/status?code=404"), status: 404, code: 1404},
 		{name: "503", req: get(s.URL + "/status?code=503"), status: 503, code: 1503},
 	}
@@ -248,5 +249,41 @@ func TestTLSHostnameErrorMessage(t *testing.T) {
 	code, msg := classify(context.Background(), err, phaseTLS, false)
 	if code != ErrCodeTLSHostname || !strings.HasPrefix(msg, "x509: certificate is valid for") || strings.Count(msg, "x509:") != 1 {
 		t.Errorf("classify: %d %q, want %d and x509's message once", code, msg, ErrCodeTLSHostname)
+	}
+}
+
+// A name under .invalid fails as "no such host" (1101) without a DNS query
+// (RFC 6761, 6.4), so no test or script asks a real resolver about one.
+func TestInvalidNamesAreNotLookedUp(t *testing.T) {
+	r := newRig(t, nil)
+	asked := false
+	r.c.resolver = &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
+		asked = true
+		return nil, io.EOF
+	}}
+	for _, host := range []string{"no-such-host.invalid", "A.B.INVALID", "x.invalid.", "invalid"} {
+		var resp Response
+		r.c.Do(context.Background(), get("http://"+host+"/"), &resp)
+		if resp.ErrorCode != ErrCodeDNSNoHost || resp.Error != "lookup: no such host" {
+			t.Errorf("%s: %d %q, want %d \"lookup: no such host\"", host, resp.ErrorCode, resp.Error, ErrCodeDNSNoHost)
+		}
+	}
+	if asked {
+		t.Error("the resolver was asked about a .invalid name")
+	}
+	if isInvalidName("invalid.example") || isInvalidName("notinvalid") || isInvalidName("x.invalidx") {
+		t.Error("isInvalidName matched a name outside .invalid")
+	}
+}
+
+// A port with leading zeros is the number it spells, as net/url and the
+// dialer read it (k6 accepts it).
+func TestPortWithLeadingZero(t *testing.T) {
+	s := newServer(t)
+	r := newRig(t, nil)
+	var resp Response
+	r.c.Do(context.Background(), get("http://127.0.0.1:0"+strings.TrimPrefix(s.URL, "http://127.0.0.1:")+"/fast"), &resp)
+	if resp.Status != 200 || resp.Error != "" {
+		t.Errorf("status %d error %q, want 200", resp.Status, resp.Error)
 	}
 }

@@ -366,17 +366,21 @@ func validHostPort(h []byte) bool {
 		return true
 	}
 	p := h[i+1:]
-	if len(p) == 0 || len(p) > 5 {
+	if len(p) == 0 {
 		return false
 	}
+	// Digits only, leading zeros allowed (":018080" is port 18080, as
+	// net/url and the dialer read it), at most 65535.
 	n := 0
 	for _, b := range p {
 		if b < '0' || b > '9' {
 			return false
 		}
-		n = n*10 + int(b-'0')
+		if n = n*10 + int(b-'0'); n > 65535 {
+			return false
+		}
 	}
-	return n <= 65535 && i > 0
+	return i > 0
 }
 
 func isFollowedRedirect(status int) bool {

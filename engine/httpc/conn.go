@@ -197,6 +197,13 @@ func (cl *Client) dial(ctx context.Context, host, port string, https bool, deadl
 	return o.r, o.err
 }
 
+// isInvalidName reports whether host is "invalid" or under it (RFC 6761,
+// 6.4: resolvers answer "no such host" for these without asking DNS).
+func isInvalidName(host string) bool {
+	h := strings.TrimSuffix(host, ".")
+	return strings.EqualFold(h, "invalid") || len(h) > 8 && strings.EqualFold(h[len(h)-8:], ".invalid")
+}
+
 // dialerConnect is connectTCP through net.Dialer.
 func dialerConnect(ctx context.Context, addr netip.Addr, port uint16, deadline time.Time) (net.Conn, error) {
 	d := net.Dialer{Deadline: deadline, KeepAlive: 30 * time.Second}
@@ -215,6 +222,10 @@ func (cl *Client) dialNow(ctx context.Context, host, port string, https bool, de
 	var addrs []netip.Addr
 	if ip, err := netip.ParseAddr(strings.Trim(ipStr, "[]")); err == nil {
 		addrs = []netip.Addr{ip}
+	} else if isInvalidName(ipStr) {
+		// RFC 6761 6.4: names under .invalid are never looked up.
+		r.dnsDone = time.Now()
+		return r, &net.DNSError{Err: "no such host", Name: ipStr, IsNotFound: true}
 	} else {
 		stackgrow.To16KiB() // the resolver's depth, in one step
 		lctx, cancel := context.WithDeadline(ctx, deadline)
