@@ -68,6 +68,8 @@ type Engine struct {
 	stopReason string
 
 	active atomic.Int64 // VUs active in some scenario (the vus gauge)
+
+	fine fineBudget // the arrival-rate schedulers' fine waits, shared
 }
 
 // New returns an engine for cfg. It fails when NewVU is missing or the

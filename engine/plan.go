@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -130,6 +132,9 @@ func (o *Options) Resolve() (*Plan, error) {
 	}
 	if len(scenarios) == 0 {
 		return nil, errors.New("options: `scenarios` is empty")
+	}
+	if err := validateHosts(o.Hosts); err != nil {
+		return nil, err
 	}
 	plan := &Plan{Segment: o.ExecutionSegment, Sequence: o.ExecutionSegmentSequence}
 	if _, err := NewSegmentShare(o.ExecutionSegment, o.ExecutionSegmentSequence); err != nil {
@@ -362,4 +367,26 @@ func resolveScenario(name string, c ScenarioConfig) (*ScenarioPlan, error) {
 	sp.MaxDuration = sp.Duration + time.Duration(*c.GracefulStop)
 	sp.Config = c
 	return sp, nil
+}
+
+// validateHosts checks the keys of the hosts option as k6 does: "name",
+// "name:port", or a pattern whose only "*" is its first character
+// ("*.example.com", "*example.com", "*", each with an optional ":port").
+func validateHosts(hosts map[string]string) error {
+	for k, v := range hosts {
+		name, port := k, ""
+		if i := strings.LastIndexByte(k, ':'); i >= 0 && (strings.HasPrefix(k, "[") || strings.Count(k, ":") == 1) && !strings.Contains(k[i:], "]") {
+			name, port = k[:i], k[i+1:]
+			if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+				return fmt.Errorf("options: hosts: invalid port in %q: use 'name', 'name:port' or '*.domain[:port]'", k)
+			}
+		}
+		if name == "" || strings.Contains(strings.TrimPrefix(name, "*"), "*") {
+			return fmt.Errorf("options: hosts: invalid host pattern %q: a '*' may only start a key, as in '*.example.com'", k)
+		}
+		if v == "" {
+			return fmt.Errorf("options: hosts: %q maps to an empty address: give an IP or IP:port", k)
+		}
+	}
+	return nil
 }

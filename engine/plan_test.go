@@ -1,6 +1,9 @@
 package engine
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestScenarioPlanStarts: the scheduled starts are the area under the rate
 // curve, per stage duration × (from + to) / 2, rounded up (CASES.md C01,
@@ -29,5 +32,39 @@ func TestScenarioPlanStarts(t *testing.T) {
 				t.Fatalf("Starts() = %d, want %d", got, tc.want)
 			}
 		})
+	}
+}
+
+// The hosts option's keys are checked as k6 checks them.
+func TestHostsValidation(t *testing.T) {
+	for _, tc := range []struct {
+		key  string
+		want string // "" for valid, else a part of the error
+	}{
+		{"api.example.com", ""},
+		{"api.example.com:8080", ""},
+		{"*.example.com", ""},
+		{"*.example.com:443", ""},
+		{"*example.com", ""},
+		{"*", ""},
+		{"[::1]:80", ""},
+		{"foo*.bar", "invalid host pattern"},
+		{"**.x.test", "invalid host pattern"},
+		{"*.x.test:99999", "invalid port"},
+		{"*.x.test:abc", "invalid port"},
+		{":80", "invalid host pattern"},
+	} {
+		o := Options{Hosts: map[string]string{tc.key: "127.0.0.1"}}
+		_, err := o.Resolve()
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: %v, want valid", tc.key, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%q: %v, want an error with %q", tc.key, err, tc.want)
+		}
+	}
+	o := Options{Hosts: map[string]string{"a.test": ""}}
+	if _, err := o.Resolve(); err == nil || !strings.Contains(err.Error(), "empty address") {
+		t.Errorf("empty value: %v", err)
 	}
 }

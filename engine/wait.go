@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -25,14 +26,18 @@ const coarseMargin = 1500 * time.Microsecond
 // scheduling round), up to about 1 ms late in an idle one (the netpoller
 // sleeps in whole milliseconds), where it groups the starts of each
 // millisecond into one wake-up, as Go programs that sleep per start do
-// (k6). So a schedule of up to 1,000 starts/s has every start on time, and
-// above that the share of starts that can be up to 1 ms late grows with
-// the rate (about half of them at 2,000/s), without a step at the limit.
+// (k6). So up to 1,000 starts/s in all (the budget is the engine's, shared
+// by its scenarios) every start is on time, and above that the share of
+// starts that can be up to 1 ms late grows with the rate (about half of
+// them at 2,000/s), without a step at the limit. Only starts still to come
+// draw on it: one already due starts at once.
 const fineWaitsPerSecond = 1000
 
 // fineBudget is a token bucket of fine waits: fineWaitsPerSecond a second,
-// at most 2 saved up. The zero value is full.
+// at most 2 saved up, for the whole engine (every arrival-rate scenario
+// draws on it; safe for concurrent use). The zero value is full.
 type fineBudget struct {
+	mu     sync.Mutex
 	tokens float64
 	at     time.Time
 	used   bool
@@ -41,6 +46,8 @@ type fineBudget struct {
 // take reports whether a fine wait may be made at now, and counts it.
 func (b *fineBudget) take(now time.Time) bool {
 	const capacity = 2
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if !b.used {
 		b.used, b.tokens, b.at = true, capacity, now
 	}

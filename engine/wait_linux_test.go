@@ -15,7 +15,10 @@ func TestFineWaitsOnlyForSparseStarts(t *testing.T) {
 		fineAtLeast, fineAtMost int64
 	}{
 		{rate: 500, fineAtLeast: 100, fineAtMost: 201},
-		{rate: 4000, fineAtLeast: 0, fineAtMost: 400*fineWaitsPerSecond/1000 + 2},
+		// Tokens go only to starts still to come: about one per
+		// millisecond here (the old rule spent them on overdue starts
+		// and made ~10 fine waits a second at 3,000/s).
+		{rate: 4000, fineAtLeast: 40, fineAtMost: 400*fineWaitsPerSecond/1000 + 2},
 	} {
 		before := fineWaits.Load()
 		h := newHarness(t, fmt.Sprintf(`{"scenarios":{"car":{"executor":"constant-arrival-rate","rate":%d,"timeUnit":"1s","duration":"400ms","preAllocatedVUs":20,"maxVUs":20}}}`, tc.rate), 0)
@@ -28,5 +31,23 @@ func TestFineWaitsOnlyForSparseStarts(t *testing.T) {
 		if fine < tc.fineAtLeast || fine > tc.fineAtMost {
 			t.Errorf("%d/s: %d fine waits for %d starts, want %d to %d", tc.rate, fine, p.Started, tc.fineAtLeast, tc.fineAtMost)
 		}
+	}
+}
+
+// The budget is the engine's: two scenarios of 800 starts/s share its
+// 1,000 fine waits a second.
+func TestFineBudgetShared(t *testing.T) {
+	before := fineWaits.Load()
+	h := newHarness(t, `{"scenarios":{
+		"a":{"executor":"constant-arrival-rate","rate":800,"timeUnit":"1s","duration":"400ms","preAllocatedVUs":20,"maxVUs":20},
+		"b":{"executor":"constant-arrival-rate","rate":800,"timeUnit":"1s","duration":"400ms","preAllocatedVUs":20,"maxVUs":20}}}`, 0)
+	h.run(t, t.Context())
+	fine := fineWaits.Load() - before
+	started := h.progress(t, "a").Started + h.progress(t, "b").Started
+	if started < 576 {
+		t.Errorf("started %d of 640", started)
+	}
+	if limit := int64(400*fineWaitsPerSecond/1000 + 2 + 2); fine > limit {
+		t.Errorf("%d fine waits for two scenarios of 800/s over 400 ms, want at most %d (one budget)", fine, limit)
 	}
 }

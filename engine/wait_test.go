@@ -119,3 +119,39 @@ func TestFineBudget(t *testing.T) {
 		t.Error("after a pause: want exactly two fine waits at once")
 	}
 }
+
+// lateAtEnd: a start due inside the window whose wait the window's own end
+// cut short is still made if at most endGrace late; not after Stop, not
+// when the run is cancelled, not for a start due at or after the end, and
+// not when it is later than that.
+func TestLateAtEnd(t *testing.T) {
+	now := time.Now()
+	mk := func() *execution {
+		e := &Engine{stopCh: make(chan struct{})}
+		x := &execution{r: &scenarioRun{e: e}, end: now.Add(-300 * time.Microsecond)}
+		x.ctx, x.cancel = context.WithCancel(context.Background())
+		return x
+	}
+	x := mk()
+	defer x.cancel()
+	if !x.lateAtEnd(now.Add(-600 * time.Microsecond)) {
+		t.Error("a start due 0.3 ms before the end, 0.6 ms late: want it made")
+	}
+	if x.lateAtEnd(x.end) {
+		t.Error("a start due at the end (outside the half-open window): want it not made")
+	}
+	if x.lateAtEnd(now.Add(-endGrace - time.Millisecond)) {
+		t.Error("a start more than endGrace late: want it not made")
+	}
+	stopped := mk()
+	defer stopped.cancel()
+	close(stopped.r.e.stopCh)
+	if stopped.lateAtEnd(now.Add(-600 * time.Microsecond)) {
+		t.Error("after Stop: want no start")
+	}
+	cancelled := mk()
+	cancelled.cancel()
+	if cancelled.lateAtEnd(now.Add(-600 * time.Microsecond)) {
+		t.Error("run cancelled: want no start")
+	}
+}

@@ -343,7 +343,7 @@ func httpConfigFrom(o *engine.Options) *httpc.Config {
 	c.NoVUConnectionReuse = b(o.NoVUConnectionReuse)
 	c.DiscardResponseBodies = b(o.DiscardResponseBodies)
 	c.NoCookiesReset = b(o.NoCookiesReset)
-	c.Hosts = o.Hosts
+	c.Hosts = httpc.NormalizeHosts(o.Hosts)
 	c.BlockHostnames = o.BlockHostnames
 	if o.TLSVersion != nil {
 		c.TLSMinVersion = tlsVersion(o.TLSVersion.Min)

@@ -343,6 +343,12 @@ func TestHostsAndBlockedHostnames(t *testing.T) {
 		{name: "exact before wildcard", cfg: Config{Hosts: map[string]string{"test.loadline": "127.0.0.1", "*.loadline": "127.0.0.1:1"}}, url: "http://test.loadline:" + port + "/fast", status: 200},
 		{name: "longest wildcard first", cfg: Config{Hosts: map[string]string{"*.test.loadline": "127.0.0.1", "*.loadline": "127.0.0.1:1"}}, url: "http://a.test.loadline:" + port + "/fast", status: 200},
 		{name: "port-specific wildcard first", cfg: Config{Hosts: map[string]string{"*.loadline:80": "127.0.0.1:" + port, "*.loadline": "127.0.0.1:1"}}, url: "http://x.loadline/fast", status: 200},
+		// k6's order: host:port patterns, wildcards included, before host.
+		{name: "wildcard host:port before exact host", cfg: Config{Hosts: map[string]string{"p.loadline": "127.0.0.1:1", "*.loadline:80": "127.0.0.1:" + port}}, url: "http://p.loadline/fast", status: 200},
+		{name: "star without dot matches the bare name", cfg: Config{Hosts: map[string]string{"*loadline": "127.0.0.1"}}, url: "http://loadline:" + port + "/fast", status: 200},
+		{name: "catch-all", cfg: Config{Hosts: map[string]string{"*": "127.0.0.1"}}, url: "http://any.where.loadline:" + port + "/fast", status: 200},
+		{name: "upper-case keys", cfg: Config{Hosts: NormalizeHosts(map[string]string{"*.UPW.Loadline": "127.0.0.1"})}, url: "http://x.upw.loadline:" + port + "/fast", status: 200},
+		{name: "trailing dot", cfg: Config{Hosts: map[string]string{"*.loadline": "127.0.0.1"}}, url: "http://a.loadline.:" + port + "/fast", status: 200},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {

@@ -197,6 +197,31 @@ func (cl *Client) dial(ctx context.Context, host, port string, https bool, deadl
 	return o.r, o.err
 }
 
+// hostPattern finds the entry "*" + s + portSuffix of hosts with the
+// longest s that host ends with (s may be all of host, or empty).
+func hostPattern(hosts map[string]string, host, portSuffix string) (string, bool) {
+	for i := 0; i <= len(host); i++ {
+		if to, ok := hosts["*"+host[i:]+portSuffix]; ok {
+			return to, true
+		}
+	}
+	return "", false
+}
+
+// NormalizeHosts returns hosts with its keys in lower case (host names
+// compare case-insensitively; URLs' hosts are lower-cased before lookup),
+// for Config.Hosts. Build it once for all clients.
+func NormalizeHosts(hosts map[string]string) map[string]string {
+	if len(hosts) == 0 {
+		return hosts
+	}
+	out := make(map[string]string, len(hosts))
+	for k, v := range hosts {
+		out[strings.ToLower(k)] = v
+	}
+	return out
+}
+
 // isInvalidName reports whether host is "invalid" or under it (RFC 6761,
 // 6.4: resolvers answer "no such host" for these without asking DNS).
 func isInvalidName(host string) bool {
@@ -318,34 +343,29 @@ func (cl *Client) tlsConfigFor(host string) *tls.Config {
 	return got.(*tls.Config)
 }
 
-// override applies Config.Hosts: "host:port" first, then "host", then
-// the wildcard entries ("*.example.com:port", then "*.example.com", as k6
-// since v0.42), the longest matching suffix first. A wildcard matches
-// subdomains at any depth, not the bare domain.
+// override applies Config.Hosts as k6 does (since v0.42): "host:port",
+// then a pattern "*suffix:port", then "host", then "*suffix", where a
+// pattern's "*" stands for any characters ("*.example.com" matches every
+// subdomain, not example.com; "*example.com" matches both; "*" matches
+// every host) and the longest matching suffix wins. Keys are lower case
+// (NormalizeHosts); host is matched without a trailing dot.
 func (cl *Client) override(host, port string) (string, string) {
 	if len(cl.cfg.Hosts) == 0 {
 		return host, port
 	}
+	host = strings.TrimSuffix(host, ".")
 	to, ok := cl.cfg.Hosts[net.JoinHostPort(host, port)]
+	if !ok {
+		to, ok = hostPattern(cl.cfg.Hosts, host, ":"+port)
+	}
 	if !ok {
 		to, ok = cl.cfg.Hosts[host]
 	}
 	if !ok {
-		// Each suffix after a dot, longest first: a.b.example.com tries
-		// *.b.example.com, then *.example.com, then *.com.
-		for rest := host; !ok; {
-			i := strings.IndexByte(rest, '.')
-			if i < 0 {
-				break
-			}
-			rest = rest[i+1:]
-			if to, ok = cl.cfg.Hosts[net.JoinHostPort("*."+rest, port)]; !ok {
-				to, ok = cl.cfg.Hosts["*."+rest]
-			}
-		}
-		if !ok {
-			return host, port
-		}
+		to, ok = hostPattern(cl.cfg.Hosts, host, "")
+	}
+	if !ok {
+		return host, port
 	}
 	if h, p, err := net.SplitHostPort(to); err == nil {
 		return h, p
