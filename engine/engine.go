@@ -266,6 +266,10 @@ type Progress struct {
 	Iterations  int64 // completed
 	Interrupted int64
 	Dropped     int64
+	// DroppedLate is the part of Dropped that the scheduler had not reached
+	// when the window closed or the test stopped (its timer came late, or
+	// Stop came first), as opposed to starts that found no free VU.
+	DroppedLate int64
 	// Queued is whether the scenario queues late starts (lateStarts
 	// "queue"): its drops are the starts still waiting when it ended.
 	Queued bool

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"sort"
 	"strconv"
@@ -369,24 +370,83 @@ func resolveScenario(name string, c ScenarioConfig) (*ScenarioPlan, error) {
 	return sp, nil
 }
 
-// validateHosts checks the keys of the hosts option as k6 does: "name",
-// "name:port", or a pattern whose only "*" is its first character
-// ("*.example.com", "*example.com", "*", each with an optional ":port").
+// validateHosts checks the hosts option as k6 does. A key is "name" or
+// "name:port", where name is a host name or an IP address (IPv6 in
+// brackets when a port follows), or a pattern whose only "*" is its first
+// character ("*.example.com", "*example.com", "*"); a value is an IP
+// address or "IP:port". Ports are 1-65535, digits only.
 func validateHosts(hosts map[string]string) error {
+	const hint = "use 'name', 'name:port' or '*.domain[:port]' mapped to 'IP' or 'IP:port'"
 	for k, v := range hosts {
-		name, port := k, ""
-		if i := strings.LastIndexByte(k, ':'); i >= 0 && (strings.HasPrefix(k, "[") || strings.Count(k, ":") == 1) && !strings.Contains(k[i:], "]") {
-			name, port = k[:i], k[i+1:]
-			if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-				return fmt.Errorf("options: hosts: invalid port in %q: use 'name', 'name:port' or '*.domain[:port]'", k)
-			}
+		name, port, ok := splitHostKey(k)
+		if !ok || port != "" && !validPort(port) {
+			return fmt.Errorf("options: hosts: invalid port in %q: %s", k, hint)
 		}
-		if name == "" || strings.Contains(strings.TrimPrefix(name, "*"), "*") {
+		pattern, isPattern := strings.CutPrefix(name, "*")
+		switch {
+		case name == "":
+			return fmt.Errorf("options: hosts: key %q has no host name: %s", k, hint)
+		case strings.Contains(pattern, "*"):
 			return fmt.Errorf("options: hosts: invalid host pattern %q: a '*' may only start a key, as in '*.example.com'", k)
+		case !validHostChars(strings.TrimSuffix(pattern, ".")) && !(!isPattern && isIP(name)):
+			return fmt.Errorf("options: hosts: invalid host name in %q: %s", k, hint)
 		}
-		if v == "" {
-			return fmt.Errorf("options: hosts: %q maps to an empty address: give an IP or IP:port", k)
+		ip, vport, ok := splitHostKey(v)
+		if !ok || !isIP(ip) || vport != "" && !validPort(vport) {
+			return fmt.Errorf("options: hosts: %q maps to %q, which is not an IP address or IP:port", k, v)
 		}
 	}
 	return nil
+}
+
+// splitHostKey splits "name:port", "[v6]:port", "[v6]", "v6" and "name"
+// into name (brackets removed) and port ("" if none); ok is false for a
+// port separator with nothing after it.
+func splitHostKey(k string) (name, port string, ok bool) {
+	if strings.HasPrefix(k, "[") {
+		end := strings.IndexByte(k, ']')
+		if end < 0 {
+			return k, "", true
+		}
+		name, rest := k[1:end], k[end+1:]
+		if rest == "" {
+			return name, "", true
+		}
+		port, ok := strings.CutPrefix(rest, ":")
+		return name, port, ok && port != ""
+	}
+	if strings.Count(k, ":") != 1 {
+		return k, "", true // a name, or an IPv6 address without a port
+	}
+	i := strings.IndexByte(k, ':')
+	return k[:i], k[i+1:], i+1 < len(k)
+}
+
+func validPort(p string) bool {
+	if p == "" || len(p) > 5 {
+		return false
+	}
+	for _, c := range p {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
+}
+
+// validHostChars reports whether s has only the characters of host names
+// (letters, digits, '-', '_', '.'); "" is valid (the pattern "*").
+func validHostChars(s string) bool {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func isIP(s string) bool {
+	_, err := netip.ParseAddr(s)
+	return err == nil
 }

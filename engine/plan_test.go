@@ -52,7 +52,16 @@ func TestHostsValidation(t *testing.T) {
 		{"**.x.test", "invalid host pattern"},
 		{"*.x.test:99999", "invalid port"},
 		{"*.x.test:abc", "invalid port"},
-		{":80", "invalid host pattern"},
+		{":80", "no host name"},
+		{"", "no host name"},
+		{"a.test:+80", "invalid port"},
+		{"a.test:080", ""},
+		{"a.test:80:90", "invalid host name"},
+		{"a b", "invalid host name"},
+		{"a.test.", ""},
+		{"[::1]", ""},
+		{"::1", ""},
+		{"a.test:", "invalid port"},
 	} {
 		o := Options{Hosts: map[string]string{tc.key: "127.0.0.1"}}
 		_, err := o.Resolve()
@@ -63,8 +72,16 @@ func TestHostsValidation(t *testing.T) {
 			t.Errorf("%q: %v, want an error with %q", tc.key, err, tc.want)
 		}
 	}
-	o := Options{Hosts: map[string]string{"a.test": ""}}
-	if _, err := o.Resolve(); err == nil || !strings.Contains(err.Error(), "empty address") {
-		t.Errorf("empty value: %v", err)
+	for _, v := range []string{"", "b.test", "127.0.0.1:abc", "127.0.0.1:99999", "127.0.0.1:", "300.1.1.1"} {
+		o := Options{Hosts: map[string]string{"a.test": v}}
+		if _, err := o.Resolve(); err == nil || !strings.Contains(err.Error(), "not an IP address or IP:port") {
+			t.Errorf("value %q: %v, want an error", v, err)
+		}
+	}
+	for _, v := range []string{"127.0.0.1", "127.0.0.1:8080", "::1", "[::1]:8080"} {
+		o := Options{Hosts: map[string]string{"a.test": v}}
+		if _, err := o.Resolve(); err != nil {
+			t.Errorf("value %q: %v, want valid", v, err)
+		}
 	}
 }

@@ -40,6 +40,7 @@ type scenarioRun struct {
 	completed   atomic.Int64
 	interrupted atomic.Int64
 	dropped     atomic.Int64
+	droppedLate atomic.Int64 // of dropped: not reached by the scheduler (dropDue late)
 	queued      atomic.Int64
 	inScenario  atomic.Int64 // counter for looping executors
 
@@ -556,11 +557,16 @@ func (x *execution) runArrivals() {
 	// dropDue counts starts k, k+1, ... that came due inside the window but
 	// were never handled (the window closed, or Stop came, while the
 	// scheduler was behind or a queued start waited), so that started +
-	// dropped equals the starts scheduled.
-	dropDue := func(k int64) {
+	// dropped equals the starts scheduled. late says the scheduler had not
+	// reached them (its timer, or Stop, came first), rather than a queued
+	// start waiting for a VU: such drops are not blamed on the VUs.
+	dropDue := func(k int64, late bool) {
 		now := time.Now()
 		for ; k < r.starts && due(k).Before(now) && due(k).Before(x.end); k++ {
 			drop()
+			if late {
+				r.droppedLate.Add(1)
+			}
 		}
 	}
 loop:
@@ -582,7 +588,7 @@ loop:
 					break
 				}
 				if x.ctx.Err() == nil {
-					dropDue(k)
+					dropDue(k, true)
 				}
 				break loop
 			}
@@ -591,7 +597,7 @@ loop:
 		}
 		if !waitUntil(x.ctx, x.endCh, intended, ft) && !x.lateAtEnd(intended) {
 			if x.ctx.Err() == nil {
-				dropDue(k)
+				dropDue(k, true)
 			}
 			break
 		}
@@ -609,7 +615,7 @@ loop:
 					v = idle.pop()
 				case <-x.endCh:
 					r.queued.Add(-1)
-					dropDue(k) // this start and the ones due since
+					dropDue(k, false) // this start and the ones due since
 					break loop
 				case <-x.ctx.Done():
 					r.queued.Add(-1)
@@ -637,7 +643,9 @@ loop:
 	}
 	mu.Unlock()
 	workerWG.Wait()
-	if n := r.dropped.Load(); n > 0 && queue {
+	// Starts the scheduler had not reached when the window closed or the
+	// test stopped are in dropped_iterations but are not the VUs' fault.
+	if n := r.dropped.Load() - r.droppedLate.Load(); n > 0 && queue {
 		e.logf("engine: scenario %q: insufficient VUs (preAllocatedVUs %d, maxVUs %d): %d queued starts were still waiting for a VU when the scenario ended and were dropped; raise preAllocatedVUs/maxVUs",
 			r.plan.Name, r.preAlloc, r.maxVUs, n)
 	} else if n > 0 {
@@ -745,6 +753,7 @@ func (r *scenarioRun) progress() Progress {
 		Iterations:  r.completed.Load(),
 		Interrupted: r.interrupted.Load(),
 		Dropped:     r.dropped.Load(),
+		DroppedLate: r.droppedLate.Load(),
 		Queued:      r.cfg.LateStarts == LateStartsQueue,
 		Started:     r.started.Load(),
 		Done:        r.done.Load(),

@@ -33,9 +33,15 @@ const coarseMargin = 1500 * time.Microsecond
 // draw on it: one already due starts at once.
 const fineWaitsPerSecond = 1000
 
+// fineBudgetBurst is how many fine waits fineBudget saves up: starts of
+// several scenarios often fall due at the same instant (10 scenarios of
+// 50/s all start every 20 ms), and each needs its own.
+const fineBudgetBurst = 16
+
 // fineBudget is a token bucket of fine waits: fineWaitsPerSecond a second,
-// at most 2 saved up, for the whole engine (every arrival-rate scenario
-// draws on it; safe for concurrent use). The zero value is full.
+// at most fineBudgetBurst saved up, for the whole engine (every
+// arrival-rate scenario draws on it; safe for concurrent use). The zero
+// value is full.
 type fineBudget struct {
 	mu     sync.Mutex
 	tokens float64
@@ -45,7 +51,7 @@ type fineBudget struct {
 
 // take reports whether a fine wait may be made at now, and counts it.
 func (b *fineBudget) take(now time.Time) bool {
-	const capacity = 2
+	const capacity = fineBudgetBurst
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if !b.used {

@@ -87,8 +87,9 @@ func TestFineTimerNeverEarly(t *testing.T) {
 	}
 }
 
-// fineBudget grants fineWaitsPerSecond fine waits a second, two saved up at
-// most: all of them when asked less often, that many when asked more often.
+// fineBudget grants fineWaitsPerSecond fine waits a second, fineBudgetBurst
+// saved up at most: all of them when asked less often, that many (and the
+// saved ones) when asked more often.
 func TestFineBudget(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	for _, tc := range []struct {
@@ -97,8 +98,8 @@ func TestFineBudget(t *testing.T) {
 	}{
 		{every: 2 * time.Millisecond, want: 500},
 		{every: time.Millisecond, want: 1000},
-		{every: 250 * time.Microsecond, want: fineWaitsPerSecond + 1},
-		{every: 10 * time.Microsecond, want: fineWaitsPerSecond + 1},
+		{every: 250 * time.Microsecond, want: fineWaitsPerSecond + fineBudgetBurst - 1},
+		{every: 10 * time.Microsecond, want: fineWaitsPerSecond + fineBudgetBurst - 1},
 	} {
 		var b fineBudget
 		got := 0
@@ -111,12 +112,20 @@ func TestFineBudget(t *testing.T) {
 			t.Errorf("every %v: %d fine waits in a second, want %d", tc.every, got, tc.want)
 		}
 	}
-	// After a pause, two at once, then the rate again.
+	// After a pause, fineBudgetBurst at once, then the rate again.
 	var b fineBudget
 	b.take(t0)
 	at := t0.Add(time.Second)
-	if !b.take(at) || !b.take(at) || b.take(at) {
-		t.Error("after a pause: want exactly two fine waits at once")
+	for i := range fineBudgetBurst {
+		if !b.take(at) {
+			t.Fatalf("after a pause: fine wait %d of %d at once refused", i+1, fineBudgetBurst)
+		}
+	}
+	if b.take(at) {
+		t.Errorf("after a pause: more than %d fine waits at once", fineBudgetBurst)
+	}
+	if !b.take(at.Add(time.Millisecond)) {
+		t.Error("a millisecond later: want one more")
 	}
 }
 

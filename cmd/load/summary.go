@@ -68,10 +68,15 @@ func summaryNotes(eng *engine.Engine, totals *metrics.Snapshot, bi *metrics.Buil
 func notesFor(progress []engine.Progress, totals *metrics.Snapshot, bi *metrics.Builtin) []string {
 	var notes []string
 	var dropped, queuedDropped int64
+	// Starts the scheduler had not reached when a scenario ended or the
+	// test stopped are not for lack of VUs: no note blames the VUs for
+	// them (they are in dropped_iterations, and schedule_lag shows a late
+	// scheduler).
 	for _, p := range progress {
-		dropped += p.Dropped
+		n := p.Dropped - p.DroppedLate
+		dropped += n
 		if p.Queued {
-			queuedDropped += p.Dropped
+			queuedDropped += n
 		}
 	}
 	lagP99 := 0.0

@@ -349,6 +349,8 @@ func TestHostsAndBlockedHostnames(t *testing.T) {
 		{name: "catch-all", cfg: Config{Hosts: map[string]string{"*": "127.0.0.1"}}, url: "http://any.where.loadline:" + port + "/fast", status: 200},
 		{name: "upper-case keys", cfg: Config{Hosts: NormalizeHosts(map[string]string{"*.UPW.Loadline": "127.0.0.1"})}, url: "http://x.upw.loadline:" + port + "/fast", status: 200},
 		{name: "trailing dot", cfg: Config{Hosts: map[string]string{"*.loadline": "127.0.0.1"}}, url: "http://a.loadline.:" + port + "/fast", status: 200},
+		{name: "keys with a trailing dot and a zero-padded port", cfg: Config{Hosts: NormalizeHosts(map[string]string{"a.loadline.:080": "127.0.0.1:" + port})}, url: "http://a.loadline:80/fast", status: 200},
+		{name: "URL port with leading zeros", cfg: Config{Hosts: map[string]string{"a.loadline:80": "127.0.0.1:" + port}}, url: "http://a.loadline:0080/fast", status: 200},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {

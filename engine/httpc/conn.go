@@ -208,18 +208,41 @@ func hostPattern(hosts map[string]string, host, portSuffix string) (string, bool
 	return "", false
 }
 
-// NormalizeHosts returns hosts with its keys in lower case (host names
-// compare case-insensitively; URLs' hosts are lower-cased before lookup),
-// for Config.Hosts. Build it once for all clients.
+// NormalizeHosts returns hosts with its keys in the form override looks
+// up, for Config.Hosts (build it once for all clients): lower case (host
+// names compare case-insensitively; URLs' hosts are lower-cased), without
+// a trailing dot, IPv6 names without brackets unless a port follows, and
+// ports without leading zeros. Keys are assumed valid (the engine's
+// options check them).
 func NormalizeHosts(hosts map[string]string) map[string]string {
 	if len(hosts) == 0 {
 		return hosts
 	}
 	out := make(map[string]string, len(hosts))
 	for k, v := range hosts {
-		out[strings.ToLower(k)] = v
+		name, port := strings.ToLower(k), ""
+		if h, p, err := net.SplitHostPort(name); err == nil {
+			name, port = h, canonicalPort(p)
+		} else {
+			name = strings.Trim(name, "[]")
+		}
+		if name != "*." {
+			name = strings.TrimSuffix(name, ".")
+		}
+		if port != "" {
+			name = net.JoinHostPort(name, port)
+		}
+		out[name] = v
 	}
 	return out
+}
+
+// canonicalPort drops a port's leading zeros ("0080" is port 80).
+func canonicalPort(p string) string {
+	for len(p) > 1 && p[0] == '0' {
+		p = p[1:]
+	}
+	return p
 }
 
 // isInvalidName reports whether host is "invalid" or under it (RFC 6761,
@@ -353,19 +376,19 @@ func (cl *Client) override(host, port string) (string, string) {
 	if len(cl.cfg.Hosts) == 0 {
 		return host, port
 	}
-	host = strings.TrimSuffix(host, ".")
-	to, ok := cl.cfg.Hosts[net.JoinHostPort(host, port)]
+	name, num := strings.TrimSuffix(host, "."), canonicalPort(port)
+	to, ok := cl.cfg.Hosts[net.JoinHostPort(name, num)]
 	if !ok {
-		to, ok = hostPattern(cl.cfg.Hosts, host, ":"+port)
+		to, ok = hostPattern(cl.cfg.Hosts, name, ":"+num)
 	}
 	if !ok {
-		to, ok = cl.cfg.Hosts[host]
+		to, ok = cl.cfg.Hosts[name]
 	}
 	if !ok {
-		to, ok = hostPattern(cl.cfg.Hosts, host, "")
+		to, ok = hostPattern(cl.cfg.Hosts, name, "")
 	}
 	if !ok {
-		return host, port
+		return host, port // as given: a trailing dot keeps the lookup absolute
 	}
 	if h, p, err := net.SplitHostPort(to); err == nil {
 		return h, p
