@@ -437,3 +437,27 @@ func TestSummaryNotes_ClosedModelStall(t *testing.T) {
 		})
 	}
 }
+
+// Starts the scheduler had not reached when a scenario ended or the test
+// stopped (Progress.DroppedLate) are not blamed on the VUs.
+func TestSummaryNotes_LateDropsNotBlamedOnVUs(t *testing.T) {
+	reg := metrics.NewRegistry()
+	bi := metrics.RegisterBuiltin(reg)
+	agg := metrics.NewAggregator(reg)
+	agg.Flush()
+	for _, tc := range []struct {
+		dropped, late int64
+		want          string // "" for no note
+	}{
+		{dropped: 6, late: 6, want: ""},
+		{dropped: 5, late: 2, want: "3 iteration starts were dropped for lack of free VUs"},
+		{dropped: 4, late: 0, want: "4 iteration starts were dropped for lack of free VUs"},
+	} {
+		progress := []engine.Progress{{Name: "a", Executor: engine.ConstantArrivalRate, Dropped: tc.dropped, DroppedLate: tc.late}}
+		notes := notesFor(progress, agg.Totals(), bi)
+		joined := strings.Join(notes, "\n")
+		if tc.want == "" && strings.Contains(joined, "lack of free VUs") || tc.want != "" && !strings.Contains(joined, tc.want) {
+			t.Errorf("dropped %d, late %d: notes %q, want %q", tc.dropped, tc.late, notes, tc.want)
+		}
+	}
+}
