@@ -11,20 +11,7 @@ import (
 // BenchmarkConnect: one TCP connect to a loopback listener and its close,
 // through connectTCP and through net.Dialer (dialerConnect).
 func BenchmarkConnect(b *testing.B) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			_ = c.Close()
-		}
-	}()
+	ln := loopbackListener(b, func(c net.Conn) { _ = c.Close() })
 	ap := ln.Addr().(*net.TCPAddr).AddrPort()
 	for _, bc := range []struct {
 		name string

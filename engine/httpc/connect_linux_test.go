@@ -50,19 +50,10 @@ func fullListener(t *testing.T) netip.AddrPort {
 // connectTCP makes a working connection with net.Dialer's settings:
 // Nagle off, keep-alive probes after 30 s idle.
 func TestConnectTCP(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
+	ln := loopbackListener(t, func(c net.Conn) {
 		defer c.Close()
 		_, _ = io.Copy(c, c)
-	}()
+	})
 	ap := ln.Addr().(*net.TCPAddr).AddrPort()
 	nc, err := connectTCP(context.Background(), ap.Addr(), ap.Port(), time.Now().Add(5*time.Second))
 	if err != nil {
@@ -171,21 +162,11 @@ func TestRequestConnectTimeout(t *testing.T) {
 // without sending anything (as net.Dialer): a request that timed out before
 // it could dial opens no connection.
 func TestConnectTCPNothingSentWhenTimeIsUp(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	accepted := make(chan struct{}, 8)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted <- struct{}{}
-			_ = c.Close()
-		}
-	}()
+	ln := loopbackListener(t, func(c net.Conn) {
+		accepted <- struct{}{}
+		_ = c.Close()
+	})
 	ap := ln.Addr().(*net.TCPAddr).AddrPort()
 	if _, err := connectTCP(context.Background(), ap.Addr(), ap.Port(), time.Now().Add(-time.Millisecond)); !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Errorf("past deadline: error %v, want a deadline error", err)

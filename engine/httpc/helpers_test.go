@@ -160,3 +160,24 @@ func newServer(t testing.TB) *server {
 }
 
 func get(url string) *Request { return &Request{Method: "GET", URL: url, Redirects: -1} }
+
+// loopbackListener listens on 127.0.0.1 until the test ends and hands each
+// accepted connection to serve, one goroutine per connection.
+func loopbackListener(tb testing.TB, serve func(net.Conn)) net.Listener {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serve(c)
+		}
+	}()
+	return ln
+}
